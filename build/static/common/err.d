@@ -1,0 +1,2 @@
+build/static/common/err.o: common/err.c common/ncbox.h
+common/ncbox.h:

@@ -1,0 +1,1 @@
+build/static/common/glibc_compat.o: common/glibc_compat.c

@@ -1,0 +1,52 @@
+/* ncbox: what every applet and common module shares. */
+#ifndef NCBOX_H
+#define NCBOX_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdnoreturn.h>
+
+#define NCBOX_VERSION "0.1.0"
+
+/* Exit codes, named once here and listed in the README. */
+enum {
+	EXIT_FAIL = 1,       /* a step failed (the kernel or libc said no) */
+	EXIT_USAGE = 2,      /* bad command line */
+	EXIT_CONFIG = 3,     /* bad configuration: env file, key, value, name */
+	EXIT_PERM = 4,       /* a capability the applet needs is missing */
+	EXIT_NOEXEC = 126,   /* a program to chainload could not be executed */
+	EXIT_NOTFOUND = 127, /* unknown applet, or a program to run is missing */
+};
+
+/* err.c: every message is "APPLET: STEP: OBJECT: REASON". */
+extern const char *applet;
+void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+noreturn void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* STEP failed on OBJECT (may be NULL) because of errno ERR; DETAIL, if not NULL
+ * or empty, is the kernel's extended-ack message or another precise reason. */
+void warn_err(const char *step, const char *obj, int err, const char *detail);
+noreturn void die_err(int code, const char *step, const char *obj, int err, const char *detail);
+/* The same with the current errno. */
+void warn_sys(const char *step, const char *obj);
+noreturn void die_sys(int code, const char *step, const char *obj);
+/* Usage error: one line naming the problem, a pointer to --help, exit EXIT_USAGE. */
+noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The applet exists in the table but is not built yet. */
+noreturn void not_built(void);
+
+/* util.c: memory that dies rather than fails, and string vectors. */
+void *xmalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+struct strv {
+	char **v;   /* NULL-terminated once it holds anything */
+	size_t n, cap;
+};
+void strv_push(struct strv *sv, char *s);          /* takes ownership */
+void strv_pushf(struct strv *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strv_free(struct strv *sv);
+
+#endif
