@@ -1,0 +1,51 @@
+/* Env files as systemd's EnvironmentFile= reads them, a container's config,
+ * the config and state dirs, and the shell-like word splitter. */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stddef.h>
+
+#include "ncbox.h"
+
+#define CONF_MAX_SIZE (1024 * 1024) /* a larger env file is refused */
+
+struct conf {
+	char *path;          /* the file read, or NULL */
+	struct strv keys;    /* valid assignments, in file order; a repeated key keeps its last value */
+	struct strv vals;
+	struct strv warnings; /* "FILE:LINE: invalid key 'K', ignored" and the like */
+};
+
+/* Parse env-file text BUF of LEN bytes (it may hold NULs) as systemd does. WHERE names the
+ * input in messages. Valid assignments go into C; an invalid key or value is recorded in
+ * C->warnings and skipped. Returns 0, or -1 for text that is not an env file at all (a NUL
+ * byte, invalid UTF-8, a line with no '=', an unterminated quote, over CONF_MAX_SIZE), with
+ * "WHERE:LINE: what is wrong" in ERR (ERRLEN bytes). */
+int envfile_parse(struct conf *c, const char *where, const char *buf, size_t len, char *err, size_t errlen);
+
+/* Read and parse PATH: warnings are printed, an error is printed as one line. Returns 0,
+ * or -1 (errno ENOENT when the file does not exist; nothing printed then). */
+int envfile_load(struct conf *c, const char *path);
+
+/* The value of KEY: the process environment first, then the file; NULL when neither has it. */
+const char *conf_get(const struct conf *c, const char *key);
+/* The file's value only. */
+const char *conf_file_get(const struct conf *c, const char *key);
+void conf_free(struct conf *c);
+
+/* NCBOX_CONFIG_DIR, else /etc/nixos-containers, else /etc/containers when only it exists. */
+const char *config_dir(void);
+/* NCBOX_STATE_DIR, else /var/lib/nixos-containers, else /var/lib/containers when only it exists. */
+const char *state_dir(void);
+
+/* A container's config: config_dir()/NAME.conf (a missing file is an empty config), then
+ * the environment on top (conf_get). Dies with EXIT_CONFIG on a broken file. */
+void conf_load(struct conf *c, const char *name);
+
+/* Split S into words as a shell would, with no expansion of any kind: blanks separate words,
+ * '...' and "..." quote, a backslash escapes the next character (in double quotes only
+ * $ ` " \ and newline). Words are appended to OUT. Returns 0, or -1 with *WHY set to a
+ * static message ("unterminated single quote", ...); OUT is then unchanged. */
+int split_words(const char *s, struct strv *out, const char **why);
+
+#endif
