@@ -1,8 +1,10 @@
-/* Error helpers: "APPLET: STEP: OBJECT: REASON", one line, on stderr. */
+/* Error helpers: "APPLET: STEP: OBJECT: REASON", one line, written to stderr in one
+ * write so that lines of parallel processes never interleave. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ncbox.h"
 
@@ -10,10 +12,31 @@ const char *applet = "ncbox";
 
 static void vsay(const char *fmt, va_list ap)
 {
+	char line[2048];
+	int n = snprintf(line, sizeof(line), "%s: ", applet);
+
+	if (n < 0)
+		n = 0;
+	if ((size_t)n < sizeof(line)) {
+		int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+
+		n += m < 0 ? 0 : m;
+	}
+	if ((size_t)n >= sizeof(line) - 1)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
 	fflush(stdout);
-	fprintf(stderr, "%s: ", applet);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	if (write(2, line, (size_t)n) < 0)
+		return; /* nowhere left to report it */
+}
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
 }
 
 void warn_msg(const char *fmt, ...)
@@ -37,15 +60,12 @@ noreturn void die(int code, const char *fmt, ...)
 
 void warn_err(const char *step, const char *obj, int err, const char *detail)
 {
-	fflush(stdout);
-	fprintf(stderr, "%s: %s", applet, step);
-	if (obj)
-		fprintf(stderr, ": %s", obj);
-	if (err)
-		fprintf(stderr, ": %s", strerror(err));
-	if (detail && *detail)
-		fprintf(stderr, err ? " (%s)" : ": %s", detail);
-	fputc('\n', stderr);
+	int has_detail = detail && *detail;
+
+	say("%s%s%s%s%s%s%s%s", step, obj ? ": " : "", obj ? obj : "",
+	    err ? ": " : "", err ? strerror(err) : "",
+	    has_detail ? (err ? " (" : ": ") : "", has_detail ? detail : "",
+	    has_detail && err ? ")" : "");
 }
 
 noreturn void die_err(int code, const char *step, const char *obj, int err, const char *detail)
@@ -66,16 +86,17 @@ noreturn void die_sys(int code, const char *step, const char *obj)
 
 noreturn void die_usage(const char *fmt, ...)
 {
+	char what[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsay(fmt, ap);
+	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "Try '%s --help'.\n", applet);
+	say("%s (try '%s --help')", what, applet);
 	exit(EXIT_USAGE);
 }
 
 noreturn void not_built(void)
 {
-	die(EXIT_FAIL, "this applet is not built yet in ncbox %s", NCBOX_VERSION);
+	die(EXIT_FAIL, "not built yet in ncbox %s (its issue brings it)", NCBOX_VERSION);
 }

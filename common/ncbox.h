@@ -29,7 +29,7 @@ noreturn void die_err(int code, const char *step, const char *obj, int err, cons
 /* The same with the current errno. */
 void warn_sys(const char *step, const char *obj);
 noreturn void die_sys(int code, const char *step, const char *obj);
-/* Usage error: one line naming the problem, a pointer to --help, exit EXIT_USAGE. */
+/* Usage error: one line naming the problem and pointing to --help; exit EXIT_USAGE. */
 noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The applet exists in the table but is not built yet. */
 noreturn void not_built(void);

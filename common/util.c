@@ -34,17 +34,10 @@ char *xstrdup(const char *s)
 
 static char *xvasprintf(const char *fmt, va_list ap)
 {
-	va_list ap2;
-	int n;
 	char *s;
 
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	if (n < 0)
-		die_sys(EXIT_FAIL, "format a string", fmt);
-	s = xmalloc((size_t)n + 1);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	if (vasprintf(&s, fmt, ap) < 0)
+		die_sys(EXIT_FAIL, "allocate memory", NULL);
 	return s;
 }
 

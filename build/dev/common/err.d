@@ -1,0 +1,2 @@
+build/dev/common/err.o: common/err.c common/ncbox.h
+common/ncbox.h:
