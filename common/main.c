@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ncbox.h"
@@ -58,9 +59,15 @@ static int install_links(const char *dir)
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	int rc = 0;
 
+	struct stat st;
+
 	if (n < 0)
 		die_sys(EXIT_FAIL, "find this binary", "/proc/self/exe");
 	self[n] = 0;
+	if (stat(dir, &st) < 0)
+		die_sys(EXIT_FAIL, "install", dir);
+	if (!S_ISDIR(st.st_mode))
+		die_err(EXIT_FAIL, "install", dir, ENOTDIR, NULL);
 	for (size_t i = 0; i < N_APPLETS; i++) {
 		char *link = xasprintf("%s/%s", dir, applets[i].name);
 		char *tmp = xasprintf("%s/.%s.ncbox-tmp", dir, applets[i].name);
@@ -72,7 +79,7 @@ static int install_links(const char *dir)
 				 errno == EINVAL ? "not a symlink, left alone" : NULL);
 			rc = EXIT_FAIL;
 		} else if (unlink(tmp), symlink(self, tmp) < 0) {
-			warn_sys("install: make symlink", tmp);
+			warn_sys("install: make symlink", link);
 			rc = EXIT_FAIL;
 		} else if (rename(tmp, link) < 0) {
 			warn_sys("install: rename symlink", link);
