@@ -54,8 +54,7 @@ static int parse_prefix(const char *s, int max)
 
 int addr_parse(const char *s, int family, struct ipaddr *a, const char **why)
 {
-	/* inet_pton's longest IPv6 text ("ffff:...:255.255.255.255") fits with room */
-	char buf[INET6_ADDRSTRLEN + 1];
+	char buf[INET6_ADDRSTRLEN];
 	const char *slash;
 	size_t len;
 	int v6;
