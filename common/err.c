@@ -96,6 +96,28 @@ noreturn void die_usage(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+const char *msg_esc(const char *s)
+{
+	static char bufs[4][200];
+	static int next;
+	char *b = bufs[next++ % 4];
+	size_t o = 0;
+
+	for (; *s && o < sizeof(bufs[0]) - 8; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch < 0x20 || ch >= 0x7f || ch == '\\')
+			o += (size_t)snprintf(b + o, sizeof(bufs[0]) - o, "\\x%02x", ch);
+		else
+			b[o++] = (char)ch;
+	}
+	if (*s)
+		memcpy(b + o, "...", 4);
+	else
+		b[o] = 0;
+	return b;
+}
+
 noreturn void not_built(void)
 {
 	die(EXIT_FAIL, "not built yet in ncbox %s (its issue brings it)", NCBOX_VERSION);

@@ -31,6 +31,9 @@ void warn_sys(const char *step, const char *obj);
 noreturn void die_sys(int code, const char *step, const char *obj);
 /* Usage error: one line naming the problem and pointing to --help; exit EXIT_USAGE. */
 noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* S made safe for a one-line message: control bytes, non-ASCII and backslashes as \xNN,
+ * cut with "..." past about 190 bytes. Four calls' results stay valid at a time. */
+const char *msg_esc(const char *s);
 /* The applet exists in the table but is not built yet. */
 noreturn void not_built(void);
 
@@ -48,5 +51,9 @@ struct strv {
 void strv_push(struct strv *sv, char *s);          /* takes ownership */
 void strv_pushf(struct strv *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strv_free(struct strv *sv);
+
+/* Run ARGV (searched in PATH, no shell) and wait: its exit code, 128+signal, or -1 with
+ * errno when it could not start. QUIET sends its stdout and stderr to /dev/null. */
+int run_wait(char *const argv[], int quiet);
 
 #endif

@@ -1,0 +1,251 @@
+/* Container names and network config: parsed and checked in full before anything changes. */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "container.h"
+
+int name_check(const char *name, const char **why)
+{
+	size_t n = strlen(name);
+
+	if (n == 0)
+		return *why = "empty name", -1;
+	if (n > NAME_MAX_LEN)
+		return *why = "longer than 64 bytes", -1;
+	if (name[0] == '-')
+		return *why = "starts with '-'", -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '_' || ch == '-'))
+			return *why = "invalid container name (allowed: letters, digits, '_' and '-')", -1;
+	}
+	return 0;
+}
+
+int ifname_check(const char *name, const char **why)
+{
+	size_t n = strlen(name);
+
+	if (n == 0)
+		return *why = "empty interface name", -1;
+	if (n > IFNAME_MAX_LEN)
+		return *why = "interface name longer than 15 bytes", -1;
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return *why = "'.' and '..' are not interface names", -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+
+		if (ch <= ' ' || ch == '/' || ch == ':' || ch >= 0x7f)
+			return *why = "interface names take no '/', ':', blanks or non-ASCII bytes", -1;
+	}
+	return 0;
+}
+
+const char *container_name(int nargs, char **args)
+{
+	const char *name, *why;
+
+	if (nargs > 1)
+		die_usage("too many operands: '%s'", msg_esc(args[1]));
+	name = nargs == 1 ? args[0] : getenv("INSTANCE");
+	if (!name)
+		die_usage("no container NAME given and INSTANCE is not set");
+	if (name_check(name, &why) < 0)
+		die(EXIT_CONFIG, "container name '%s': %s", msg_esc(name), why);
+	return name;
+}
+
+/* Parse VALUE of KEY into A (FAMILY): an empty value leaves it unset. */
+static int addr_field(const char *value, int family, struct ipaddr *a, const char **why)
+{
+	memset(a, 0, sizeof(*a));
+	if (!value || !*value)
+		return 0;
+	return addr_parse(value, family, a, why);
+}
+
+static const struct veth_key {
+	const char *key;
+	int family;
+	size_t off;
+} veth_keys[] = {
+	{ "hostAddress", AF_INET, offsetof(struct veth, host4) },
+	{ "hostAddress6", AF_INET6, offsetof(struct veth, host6) },
+	{ "localAddress", AF_INET, offsetof(struct veth, local4) },
+	{ "localAddress6", AF_INET6, offsetof(struct veth, local6) },
+};
+
+/* One field "key=value" of veth V. */
+static int veth_field(struct veth *v, const char *f, size_t len, char *err, size_t errlen)
+{
+	const char *eq = memchr(f, '=', len), *why;
+	size_t klen = eq ? (size_t)(eq - f) : len;
+	char *val;
+
+	if (!eq) {
+		char *field = xstrndup(f, len);
+
+		snprintf(err, errlen, "'%s': field without '='", msg_esc(field));
+		free(field);
+		return -1;
+	}
+	val = xstrndup(eq + 1, len - klen - 1);
+	if (klen == 10 && !memcmp(f, "hostBridge", 10)) {
+		free(v->host_bridge);
+		v->host_bridge = NULL;
+		if (*val && ifname_check(val, &why) < 0) {
+			snprintf(err, errlen, "hostBridge '%s': %s", msg_esc(val), why);
+			free(val);
+			return -1;
+		}
+		if (*val)
+			v->host_bridge = val, val = NULL;
+		free(val);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(veth_keys) / sizeof(veth_keys[0]); i++) {
+		const struct veth_key *k = &veth_keys[i];
+
+		if (strlen(k->key) != klen || memcmp(f, k->key, klen))
+			continue;
+		if (addr_field(val, k->family, (struct ipaddr *)((char *)v + k->off), &why) < 0) {
+			snprintf(err, errlen, "%s '%s': %s", k->key, msg_esc(val), why);
+			free(val);
+			return -1;
+		}
+		free(val);
+		return 0;
+	}
+	val[0] = 0;
+	{
+		char *key = xstrndup(f, klen);
+
+		snprintf(err, errlen, "unknown key '%s' (known: hostBridge, hostAddress, hostAddress6, "
+		 "localAddress, localAddress6)", msg_esc(key));
+		free(key);
+	}
+	free(val);
+	return -1;
+}
+
+int veths_parse(const char *s, struct veth **out, size_t *n, char *err, size_t errlen)
+{
+	struct veth *v = NULL;
+	size_t nv = 0;
+	const char *p = s, *why;
+
+	while (*p) {
+		size_t len = strcspn(p, " \t\n");
+		const char *end = p + len, *comma;
+		char msg[256];
+		struct veth *cur;
+
+		if (!len) {
+			p++;
+			continue;
+		}
+		v = xrealloc(v, (nv + 1) * sizeof(*v));
+		cur = memset(&v[nv++], 0, sizeof(*v));
+		comma = memchr(p, ',', len);
+		cur->name = xstrndup(p, comma ? (size_t)(comma - p) : len);
+		if (ifname_check(cur->name, &why) < 0) {
+			snprintf(msg, sizeof(msg), "%s", why);
+			goto bad;
+		}
+		for (size_t i = 0; i + 1 < nv; i++)
+			if (!strcmp(v[i].name, cur->name)) {
+				snprintf(msg, sizeof(msg), "veth '%s' given twice", msg_esc(cur->name));
+				goto bad;
+			}
+		while (comma) {
+			const char *f = comma + 1, *next = memchr(f, ',', (size_t)(end - f));
+			size_t flen = (size_t)((next ? next : end) - f);
+
+			if (!flen) {
+				snprintf(msg, sizeof(msg), "empty field");
+				goto bad;
+			}
+			if (veth_field(cur, f, flen, msg, sizeof(msg)) < 0)
+				goto bad;
+			comma = next;
+		}
+		p = end;
+		continue;
+bad:
+		{
+			char *entry = xstrndup(p, len);
+
+			snprintf(err, errlen, "entry '%s': %s", msg_esc(entry), msg);
+			free(entry);
+		}
+		veths_free(v, nv);
+		return -1;
+	}
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+void veths_free(struct veth *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].host_bridge);
+	}
+	free(v);
+}
+
+static void addr_key(const struct conf *c, const char *key, int family, struct ipaddr *a)
+{
+	const char *val = conf_get(c, key), *why;
+
+	if (addr_field(val, family, a, &why) < 0)
+		die(EXIT_CONFIG, "%s '%s': %s", key, msg_esc(val), why);
+}
+
+void netconf_load(struct netconf *nc, const struct conf *c, const char *name)
+{
+	const char *v, *why;
+	char err[512];
+
+	memset(nc, 0, sizeof(*nc));
+	nc->ve = xasprintf("ve-%s", name);
+	nc->vb = xasprintf("vb-%s", name);
+	v = conf_get(c, "HOST_BRIDGE");
+	if (v && *v) {
+		if (ifname_check(v, &why) < 0)
+			die(EXIT_CONFIG, "HOST_BRIDGE '%s': %s", msg_esc(v), why);
+		nc->host_bridge = v;
+	}
+	addr_key(c, "HOST_ADDRESS", AF_INET, &nc->host4);
+	addr_key(c, "HOST_ADDRESS6", AF_INET6, &nc->host6);
+	addr_key(c, "LOCAL_ADDRESS", AF_INET, &nc->local4);
+	addr_key(c, "LOCAL_ADDRESS6", AF_INET6, &nc->local6);
+	v = conf_get(c, "LOCAL_MAC_ADDRESS");
+	if (v && *v) {
+		if (mac_parse(v, nc->mac, &why) < 0)
+			die(EXIT_CONFIG, "LOCAL_MAC_ADDRESS '%s': %s", msg_esc(v), why);
+		nc->has_mac = 1;
+	}
+	v = conf_get(c, "EXTRA_VETHS");
+	if (v && veths_parse(v, &nc->veths, &nc->n_veths, err, sizeof(err)) < 0)
+		die(EXIT_CONFIG, "EXTRA_VETHS: %s", err);
+}
+
+void netconf_free(struct netconf *nc)
+{
+	free(nc->ve);
+	free(nc->vb);
+	veths_free(nc->veths, nc->n_veths);
+	memset(nc, 0, sizeof(*nc));
+}
+
+int netconf_any_address(const struct netconf *nc)
+{
+	return addr_set(&nc->host4) || addr_set(&nc->host6) || addr_set(&nc->local4) || addr_set(&nc->local6);
+}
