@@ -39,11 +39,14 @@ static int parse_v4(const char *s, unsigned char out[4])
 	return *s ? -1 : 0;
 }
 
-/* Up to three decimal digits, no sign or space: strtol would take " +24". */
+/* Up to three decimal digits, no sign, space or leading zero: strtol would take
+ * " +24", and `ip` reads "/024" as octal 20. */
 static int parse_prefix(const char *s, int max)
 {
 	int n = 0, digits = 0;
 
+	if (s[0] == '0' && s[1])
+		return -1;
 	for (; *s; s++, digits++) {
 		if (*s < '0' || *s > '9' || digits == 3)
 			return -1;
@@ -84,8 +87,9 @@ int addr_parse(const char *s, int family, struct ipaddr *a, const char **why)
 bad:
 	memset(a, 0, sizeof(*a));
 	a->prefix = -1;
-	return fail(why, family == AF_INET ? "not an IPv4 address" :
-			 family == AF_INET6 ? "not an IPv6 address" : "not an IP address");
+	return fail(why, family == AF_INET    ? "not an IPv4 address"
+			 : family == AF_INET6 ? "not an IPv6 address"
+					      : "not an IP address");
 }
 
 int addr_prefix(const struct ipaddr *a)

@@ -1,11 +1,11 @@
 /* timeit: whole-process timings for `make bench`.
- *   timeit [-n RUNS] -- CMD [ARGS...] [-- CMD2 [ARGS...] ...]
+ *   timeit [-n RUNS] [-R] -- CMD [ARGS...] [-- CMD2 [ARGS...] ...]
  * Runs the commands in turn, interleaved (A B A B ...) so that drift hits all alike, and
  * prints one line per command: "median_us p10_us p90_us peak_rss_kib failures".
  * Output of the commands goes to /dev/null. Peak RSS comes from a separate traced run:
  * the kernel's ru_maxrss reads near 0 for tiny processes (its RSS counters are
  * per-CPU and read approximately), so the tracer stops the child at exit and reads
- * VmHWM from /proc, which sums them. */
+ * VmHWM from /proc, which sums them. -R skips that pass (and prints 0). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,12 +65,14 @@ static int cmp_long(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	int runs = 100, ncmd = 0, i;
+	int runs = 100, ncmd = 0, i, want_rss = 1;
 	char **cmds[16];
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-n") && i + 1 < argc)
 			runs = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "-R"))
+			want_rss = 0;
 		else if (!strcmp(argv[i], "--"))
 			break;
 	}
@@ -113,7 +115,7 @@ int main(int argc, char **argv)
 				fails[c]++;
 		}
 	}
-	for (int c = 0; c < ncmd; c++)
+	for (int c = 0; c < ncmd && want_rss; c++)
 		for (int k = 0; k < 3; k++) {
 			long kib = peak_rss(cmds[c], devnull);
 
