@@ -1,1 +1,0 @@
-/usr/include/sys/capability.h

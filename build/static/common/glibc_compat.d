@@ -1,1 +1,0 @@
-build/static/common/glibc_compat.o: common/glibc_compat.c

@@ -1,4 +1,0 @@
-build/static/common/main.o: common/main.c common/ncbox.h \
- common/../applets/applets.h
-common/ncbox.h:
-common/../applets/applets.h:
