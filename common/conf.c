@@ -1,0 +1,491 @@
+/* Env files read as systemd's EnvironmentFile= reads them: the state machine of
+ * parse_env_file_internal() in systemd's src/basic/env-file.c (v254+). container@.service
+ * hands the same file to systemd, so both must see the same values. Where systemd drops
+ * text silently (a line with no '=', an unterminated quote) we refuse the file instead:
+ * such text is a typo, and a half-read config must not start a container. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+#define KEY_SHOW 64 /* bytes of a key a message quotes */
+
+enum {
+	PRE_KEY,
+	KEY,
+	PRE_VALUE,
+	VALUE,
+	VALUE_ESCAPE,
+	SINGLE_QUOTE_VALUE,
+	DOUBLE_QUOTE_VALUE,
+	DOUBLE_QUOTE_VALUE_ESCAPE,
+	COMMENT,
+	COMMENT_ESCAPE,
+};
+
+/* The length of the UTF-8 sequence at P (LEFT bytes), 0 if invalid. As systemd's
+ * utf8_encoded_valid_unichar(): overlong forms, surrogates and noncharacters are invalid. */
+static size_t utf8_seq(const unsigned char *p, size_t left)
+{
+	static const unsigned int min[] = {0, 0, 0x80, 0x800, 0x10000};
+	unsigned int u;
+	size_t n, i;
+
+	if (*p < 0x80)
+		return 1;
+	if ((*p & 0xe0) == 0xc0)
+		n = 2;
+	else if ((*p & 0xf0) == 0xe0)
+		n = 3;
+	else if ((*p & 0xf8) == 0xf0)
+		n = 4;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	u = *p & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		u = u << 6 | (p[i] & 0x3f);
+	}
+	if (u < min[n] || u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff) || (u >= 0xfdd0 && u <= 0xfdef) ||
+	    (u & 0xfffe) == 0xfffe)
+		return 0;
+	return n;
+}
+
+/* S (N bytes) made safe for a terminal: control characters (C0, DEL, C1) and invalid
+ * UTF-8 as \xNN, cut after MAX bytes with "...". */
+static char *esc(const char *s, size_t n, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = xmalloc(4 * (n < max ? n : max) + 4), *o = out;
+	size_t i, j, l;
+
+	for (i = 0; i < n; i += l) {
+		l = utf8_seq(p + i, n - i);
+		if (i + (l ? l : 1) > max) {
+			o = stpcpy(o, "...");
+			break;
+		}
+		if (!l || p[i] < 0x20 || p[i] == 0x7f || (p[i] == 0xc2 && p[i + 1] < 0xa0)) {
+			l = l ? l : 1;
+			for (j = 0; j < l; j++)
+				o += sprintf(o, "\\x%02x", p[i + j]);
+		} else {
+			memcpy(o, p + i, l);
+			o += l;
+		}
+	}
+	*o = 0;
+	return out;
+}
+
+/* "WHERE:LINE: ..." (LINE 0: none) into ERR; a cut never splits a UTF-8 sequence. */
+static int fail(char *err, size_t errlen, const char *where, unsigned int line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int fail(char *err, size_t errlen, const char *where, unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n, j;
+
+	if (!errlen)
+		return -1;
+	n = line ? (size_t)snprintf(err, errlen, "%s:%u: ", where, line)
+		 : (size_t)snprintf(err, errlen, "%s: ", where);
+	if (n < errlen) {
+		va_start(ap, fmt);
+		n += vsnprintf(err + n, errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	if (n >= errlen && errlen > 1) {
+		for (j = errlen - 2; j && (err[j] & 0xc0) == 0x80; j--)
+			;
+		if (!utf8_seq((const unsigned char *)err + j, errlen - 1 - j))
+			err[j] = 0;
+	}
+	return -1;
+}
+
+/* systemd's env_name_is_valid() */
+static int name_ok(const char *k)
+{
+	if (!*k || (*k >= '0' && *k <= '9'))
+		return 0;
+	for (; *k; k++)
+		if (!(*k == '_' || (*k >= '0' && *k <= '9') || ((*k | 0x20) >= 'a' && (*k | 0x20) <= 'z')))
+			return 0;
+	return 1;
+}
+
+/* No control characters but tab and newline, as systemd's env_value_is_valid() had it
+ * (string_has_cc): an ESC or CR in a value is a typo or an attack on a terminal. */
+static int value_ok(const char *v)
+{
+	for (; *v; v++)
+		if (((unsigned char)*v < 0x20 && *v != '\t' && *v != '\n') || *v == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The slot of key K in the open-addressing table TAB (MASK + 1 entries of indices into KEYS). */
+static size_t *slot(size_t *tab, size_t mask, const struct strv *keys, const char *k)
+{
+	size_t h = 2166136261u; /* FNV-1a */
+
+	for (const char *p = k; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (h &= mask; tab[h] != SIZE_MAX && strcmp(keys->v[tab[h]], k); h = (h + 1) & mask)
+		;
+	return &tab[h];
+}
+
+/* Move T's pairs and warnings into C: a repeated key keeps its first place and takes the
+ * last value. The hash keeps a 1 MiB file of distinct keys linear, not minutes long. */
+static void merge(struct conf *c, struct conf *t)
+{
+	size_t mask = 15, i, *s, *tab;
+
+	while (mask < 2 * (c->keys.n + t->keys.n))
+		mask = mask * 2 + 1;
+	tab = xmalloc((mask + 1) * sizeof(*tab));
+	memset(tab, 0xff, (mask + 1) * sizeof(*tab));
+	for (i = 0; i < c->keys.n; i++)
+		*slot(tab, mask, &c->keys, c->keys.v[i]) = i;
+	for (i = 0; i < t->keys.n; i++) {
+		s = slot(tab, mask, &c->keys, t->keys.v[i]);
+		if (*s == SIZE_MAX) {
+			*s = c->keys.n;
+			strv_push(&c->keys, t->keys.v[i]);
+			strv_push(&c->vals, t->vals.v[i]);
+		} else {
+			free(t->keys.v[i]);
+			free(c->vals.v[*s]);
+			c->vals.v[*s] = t->vals.v[i];
+		}
+	}
+	for (i = 0; i < t->warnings.n; i++)
+		strv_push(&c->warnings, t->warnings.v[i]);
+	free(tab);
+	free(t->keys.v);
+	free(t->vals.v);
+	free(t->warnings.v);
+	*t = (struct conf){0};
+}
+
+/* Append K and V (NK, NV bytes kept) to C; an invalid assignment is ignored with a
+ * warning, as systemd does. */
+static void push(struct conf *c, const char *where, unsigned int line, char *k, size_t nk, char *v, size_t nv)
+{
+	char *e;
+
+	k[nk] = 0;
+	v[nv] = 0;
+	if (name_ok(k) && value_ok(v)) {
+		strv_push(&c->keys, xstrdup(k));
+		strv_push(&c->vals, xstrdup(v));
+		return;
+	}
+	e = esc(k, nk, KEY_SHOW);
+	if (!name_ok(k))
+		strv_pushf(&c->warnings, "%s:%u: invalid key '%s', ignored", where, line, e);
+	else
+		strv_pushf(&c->warnings, "%s:%u: key '%s': control character in value, ignored", where, line,
+			   e);
+	free(e);
+}
+
+int envfile_parse(struct conf *c, const char *where, const char *buf, size_t len, char *err, size_t errlen)
+{
+	struct conf t = {0};
+	/* kend, vend: the lengths without trailing blanks (systemd's last_*_whitespace) */
+	size_t i, l, nk = 0, kend = 0, nv = 0, vend = 0;
+	unsigned int line = 1, kline = 1, qline = 1;
+	char *w, *key = NULL, *val = NULL, *e, ch;
+	int st = PRE_KEY, rc = -1, nl, ws;
+
+	w = esc(where, strlen(where), SIZE_MAX);
+	if (len > CONF_MAX_SIZE) {
+		fail(err, errlen, w, 0, "larger than %d bytes", CONF_MAX_SIZE);
+		goto out;
+	}
+	/* systemd refuses a file with a NUL or invalid UTF-8 anywhere too */
+	for (i = 0; i < len; i += l) {
+		if (!buf[i]) {
+			fail(err, errlen, w, line, "NUL byte");
+			goto out;
+		}
+		l = utf8_seq((const unsigned char *)buf + i, len - i);
+		if (!l) {
+			fail(err, errlen, w, line, "invalid UTF-8");
+			goto out;
+		}
+		line += buf[i] == '\n';
+	}
+
+	/* neither can outgrow the input */
+	key = xmalloc(len + 1);
+	val = xmalloc(len + 1);
+	line = 1;
+	for (i = 0; i < len; i++) {
+		ch = buf[i];
+		nl = ch == '\n' || ch == '\r';
+		ws = nl || ch == ' ' || ch == '\t';
+		switch (st) {
+		case PRE_KEY:
+			if (ch == '#' || ch == ';') {
+				st = COMMENT;
+			} else if (!ws) {
+				st = KEY;
+				kline = line;
+				key[0] = ch;
+				nk = kend = 1;
+			}
+			break;
+		case KEY:
+			if (nl)
+				goto nokey; /* systemd drops the line */
+			if (ch == '=') {
+				st = PRE_VALUE;
+				nv = vend = 0;
+				break;
+			}
+			key[nk++] = ch;
+			if (!ws)
+				kend = nk;
+			break;
+		case PRE_VALUE:
+			if (nl) {
+				st = PRE_KEY;
+				push(&t, w, kline, key, kend, val, vend);
+			} else if (ch == '\'' || ch == '"') {
+				st = ch == '"' ? DOUBLE_QUOTE_VALUE : SINGLE_QUOTE_VALUE;
+				qline = line;
+			} else if (ch == '\\') {
+				st = VALUE_ESCAPE;
+			} else if (!ws) {
+				st = VALUE;
+				val[nv++] = ch;
+				vend = nv;
+			}
+			break;
+		case VALUE:
+			if (nl) {
+				st = PRE_KEY;
+				push(&t, w, kline, key, kend, val, vend);
+			} else if (ch == '\\') {
+				st = VALUE_ESCAPE;
+				vend = nv;
+			} else {
+				val[nv++] = ch;
+				if (!ws)
+					vend = nv;
+			}
+			break;
+		case VALUE_ESCAPE:
+			st = VALUE;
+			if (!nl) /* an escaped newline is eaten: a continuation line */
+				val[nv++] = ch;
+			vend = nv;
+			break;
+		case SINGLE_QUOTE_VALUE:
+			if (ch == '\'')
+				st = PRE_VALUE;
+			else
+				val[nv++] = ch;
+			vend = nv;
+			break;
+		case DOUBLE_QUOTE_VALUE:
+			if (ch == '"')
+				st = PRE_VALUE;
+			else if (ch == '\\')
+				st = DOUBLE_QUOTE_VALUE_ESCAPE;
+			else
+				val[nv++] = ch;
+			vend = nv;
+			break;
+		case DOUBLE_QUOTE_VALUE_ESCAPE:
+			st = DOUBLE_QUOTE_VALUE;
+			if (strchr("\"\\`$", ch)) {
+				val[nv++] = ch;
+			} else if (ch != '\n') { /* the backslash stays, as in sh */
+				val[nv++] = '\\';
+				val[nv++] = ch;
+			}
+			vend = nv;
+			break;
+		case COMMENT:
+			if (ch == '\\')
+				st = COMMENT_ESCAPE;
+			else if (nl)
+				st = PRE_KEY;
+			break;
+		case COMMENT_ESCAPE:
+			/* since v254 the line after "#...\" is not part of the comment */
+			st = nl ? PRE_KEY : COMMENT;
+			break;
+		}
+		line += ch == '\n';
+	}
+
+	switch (st) {
+	case KEY:
+		goto nokey;
+	case PRE_VALUE:
+	case VALUE:
+	case VALUE_ESCAPE:
+		push(&t, w, kline, key, kend, val, vend);
+		break;
+	case SINGLE_QUOTE_VALUE:
+		fail(err, errlen, w, qline, "unterminated single quote");
+		goto out;
+	case DOUBLE_QUOTE_VALUE:
+	case DOUBLE_QUOTE_VALUE_ESCAPE:
+		fail(err, errlen, w, qline, "unterminated double quote");
+		goto out;
+	}
+
+	merge(c, &t);
+	rc = 0;
+	goto out;
+
+nokey:
+	e = esc(key, kend, KEY_SHOW);
+	/* "=x": PRE_KEY takes the '=' for the key's first character */
+	if (*key == '=')
+		fail(err, errlen, w, kline, "empty key in '%s'", e);
+	else
+		fail(err, errlen, w, kline, "no '=' in '%s'", e);
+	free(e);
+out:
+	conf_free(&t);
+	free(key);
+	free(val);
+	free(w);
+	return rc;
+}
+
+int envfile_load(struct conf *c, const char *path)
+{
+	size_t old = c->warnings.n, len = 0;
+	char err[512], *buf;
+	struct stat st;
+	ssize_t r;
+	int fd, e;
+
+	/* O_NONBLOCK and O_NOCTTY: a FIFO or a tty put there must not hang us or become ours */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		e = errno;
+		if (e != ENOENT)
+			warn_sys("read config", path);
+		errno = e;
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		warn_sys("read config", path);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		e = EINVAL;
+		warn_msg("read config: %s: not a regular file", path);
+		goto fail;
+	}
+	/* one byte more than allowed tells "too large" from "just fits" */
+	buf = xmalloc(CONF_MAX_SIZE + 1);
+	while (len <= CONF_MAX_SIZE && (r = read(fd, buf + len, CONF_MAX_SIZE + 1 - len))) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			e = errno;
+			warn_sys("read config", path);
+			free(buf);
+			goto fail;
+		}
+		len += r;
+	}
+	close(fd);
+	r = envfile_parse(c, path, buf, len, err, sizeof(err));
+	free(buf);
+	if (r < 0) {
+		warn_msg("read config: %s", err);
+		errno = EINVAL;
+		return -1;
+	}
+	for (size_t i = old; i < c->warnings.n; i++)
+		warn_msg("%s", c->warnings.v[i]);
+	free(c->path);
+	c->path = xstrdup(path);
+	return 0;
+fail:
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+const char *conf_file_get(const struct conf *c, const char *key)
+{
+	for (size_t i = 0; i < c->keys.n; i++)
+		if (!strcmp(c->keys.v[i], key))
+			return c->vals.v[i];
+	return NULL;
+}
+
+const char *conf_get(const struct conf *c, const char *key)
+{
+	const char *v = getenv(key);
+
+	return v ? v : conf_file_get(c, key);
+}
+
+void conf_free(struct conf *c)
+{
+	free(c->path);
+	c->path = NULL;
+	strv_free(&c->keys);
+	strv_free(&c->vals);
+	strv_free(&c->warnings);
+}
+
+/* ENV when set; else NIXOS, unless only the pre-22.05 name PLAIN exists. */
+static const char *pick_dir(const char *env, const char *nixos, const char *plain)
+{
+	const char *s = getenv(env);
+	struct stat st;
+
+	if (s && *s)
+		return s;
+	if (stat(nixos, &st) < 0 && errno == ENOENT && stat(plain, &st) == 0)
+		return plain;
+	return nixos;
+}
+
+const char *config_dir(void)
+{
+	return pick_dir("NCBOX_CONFIG_DIR", "/etc/nixos-containers", "/etc/containers");
+}
+
+const char *state_dir(void)
+{
+	return pick_dir("NCBOX_STATE_DIR", "/var/lib/nixos-containers", "/var/lib/containers");
+}
+
+void conf_load(struct conf *c, const char *name)
+{
+	char *path = xasprintf("%s/%s.conf", config_dir(), name);
+	int r = envfile_load(c, path);
+
+	free(path);
+	/* envfile_load() has said why */
+	if (r < 0 && errno != ENOENT)
+		exit(EXIT_CONFIG);
+}
