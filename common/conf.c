@@ -30,65 +30,6 @@ enum {
 	COMMENT_ESCAPE,
 };
 
-/* The length of the UTF-8 sequence at P (LEFT bytes), 0 if invalid. As systemd's
- * utf8_encoded_valid_unichar(): overlong forms, surrogates and noncharacters are invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t left)
-{
-	static const unsigned int min[] = {0, 0, 0x80, 0x800, 0x10000};
-	unsigned int u;
-	size_t n, i;
-
-	if (*p < 0x80)
-		return 1;
-	if ((*p & 0xe0) == 0xc0)
-		n = 2;
-	else if ((*p & 0xf0) == 0xe0)
-		n = 3;
-	else if ((*p & 0xf8) == 0xf0)
-		n = 4;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	u = *p & (0x7f >> n);
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		u = u << 6 | (p[i] & 0x3f);
-	}
-	if (u < min[n] || u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff) || (u >= 0xfdd0 && u <= 0xfdef) ||
-	    (u & 0xfffe) == 0xfffe)
-		return 0;
-	return n;
-}
-
-/* S (N bytes) made safe for a terminal: control characters (C0, DEL, C1) and invalid
- * UTF-8 as \xNN, cut after MAX bytes with "...". */
-static char *esc(const char *s, size_t n, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	char *out = xmalloc(4 * (n < max ? n : max) + 4), *o = out;
-	size_t i, j, l;
-
-	for (i = 0; i < n; i += l) {
-		l = utf8_seq(p + i, n - i);
-		if (i + (l ? l : 1) > max) {
-			o = stpcpy(o, "...");
-			break;
-		}
-		if (!l || p[i] < 0x20 || p[i] == 0x7f || (p[i] == 0xc2 && p[i + 1] < 0xa0)) {
-			l = l ? l : 1;
-			for (j = 0; j < l; j++)
-				o += sprintf(o, "\\x%02x", p[i + j]);
-		} else {
-			memcpy(o, p + i, l);
-			o += l;
-		}
-	}
-	*o = 0;
-	return out;
-}
-
 /* "WHERE:LINE: ..." (LINE 0: none) into ERR; a cut never splits a UTF-8 sequence. */
 static int fail(char *err, size_t errlen, const char *where, unsigned int line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -194,7 +135,7 @@ static void push(struct conf *c, const char *where, unsigned int line, char *k, 
 		strv_push(&c->vals, xstrdup(v));
 		return;
 	}
-	e = esc(k, nk, KEY_SHOW);
+	e = escape(k, nk, KEY_SHOW);
 	if (!name_ok(k))
 		strv_pushf(&c->warnings, "%s:%u: invalid key '%s', ignored", where, line, e);
 	else
@@ -212,7 +153,7 @@ int envfile_parse(struct conf *c, const char *where, const char *buf, size_t len
 	char *w, *key = NULL, *val = NULL, *e, ch;
 	int st = PRE_KEY, rc = -1, nl, ws;
 
-	w = esc(where, strlen(where), SIZE_MAX);
+	w = escape(where, strlen(where), SIZE_MAX);
 	if (len > CONF_MAX_SIZE) {
 		fail(err, errlen, w, 0, "larger than %d bytes", CONF_MAX_SIZE);
 		goto out;
@@ -358,7 +299,7 @@ int envfile_parse(struct conf *c, const char *where, const char *buf, size_t len
 	goto out;
 
 nokey:
-	e = esc(key, kend, KEY_SHOW);
+	e = escape(key, kend, KEY_SHOW);
 	/* "=x": PRE_KEY takes the '=' for the key's first character */
 	if (*key == '=')
 		fail(err, errlen, w, kline, "empty key in '%s'", e);
@@ -400,9 +341,18 @@ int envfile_load(struct conf *c, const char *path)
 		warn_msg("read config: %s: not a regular file", path);
 		goto fail;
 	}
-	/* one byte more than allowed tells "too large" from "just fits" */
-	buf = xmalloc(CONF_MAX_SIZE + 1);
-	while (len <= CONF_MAX_SIZE && (r = read(fd, buf + len, CONF_MAX_SIZE + 1 - len))) {
+	/* Sized from fstat, grown if the file grows; one byte more than allowed tells "too
+	 * large" from "just fits". */
+	size_t cap = st.st_size < CONF_MAX_SIZE ? (size_t)st.st_size + 1 : CONF_MAX_SIZE + 1;
+
+	buf = xmalloc(cap);
+	while (len <= CONF_MAX_SIZE) {
+		if (len == cap) {
+			cap = cap * 2 > CONF_MAX_SIZE + 1 ? CONF_MAX_SIZE + 1 : cap * 2;
+			buf = xrealloc(buf, cap);
+		}
+		if (!(r = read(fd, buf + len, cap - len)))
+			break;
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {

@@ -8,6 +8,8 @@
 
 #include "ncbox.h"
 
+#define MSG_ESC_MAX 160
+
 const char *applet = "ncbox";
 
 static void vsay(const char *fmt, va_list ap)
@@ -96,25 +98,71 @@ noreturn void die_usage(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+/* The length of the UTF-8 sequence at P (LEFT bytes), 0 if invalid. As systemd's
+ * utf8_encoded_valid_unichar(): overlong forms, surrogates and noncharacters are invalid. */
+size_t utf8_seq(const unsigned char *p, size_t left)
+{
+	static const unsigned int min[] = {0, 0, 0x80, 0x800, 0x10000};
+	unsigned int u;
+	size_t n, i;
+
+	if (*p < 0x80)
+		return 1;
+	if ((*p & 0xe0) == 0xc0)
+		n = 2;
+	else if ((*p & 0xf0) == 0xe0)
+		n = 3;
+	else if ((*p & 0xf8) == 0xf0)
+		n = 4;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	u = *p & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		u = u << 6 | (p[i] & 0x3f);
+	}
+	if (u < min[n] || u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff) || (u >= 0xfdd0 && u <= 0xfdef) ||
+	    (u & 0xfffe) == 0xfffe)
+		return 0;
+	return n;
+}
+
+char *escape(const char *s, size_t n, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = xmalloc(4 * (n < max ? n : max) + 4), *o = out;
+	size_t i, j, l;
+
+	for (i = 0; i < n; i += l) {
+		l = utf8_seq(p + i, n - i);
+		if (i + (l ? l : 1) > max) {
+			o = stpcpy(o, "...");
+			break;
+		}
+		if (!l || p[i] < 0x20 || p[i] == 0x7f || (p[i] == 0xc2 && p[i + 1] < 0xa0)) {
+			l = l ? l : 1;
+			for (j = 0; j < l; j++)
+				o += sprintf(o, "\\x%02x", p[i + j]);
+		} else {
+			memcpy(o, p + i, l);
+			o += l;
+		}
+	}
+	*o = 0;
+	return out;
+}
+
 const char *msg_esc(const char *s)
 {
-	static char bufs[4][200];
+	static char bufs[4][4 * MSG_ESC_MAX + 4];
 	static int next;
-	char *b = bufs[next++ % 4];
-	size_t o = 0;
+	char *b = bufs[next++ % 4], *e = escape(s, strlen(s), MSG_ESC_MAX);
 
-	for (; *s && o < sizeof(bufs[0]) - 8; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch < 0x20 || ch >= 0x7f || ch == '\\')
-			o += (size_t)snprintf(b + o, sizeof(bufs[0]) - o, "\\x%02x", ch);
-		else
-			b[o++] = (char)ch;
-	}
-	if (*s)
-		memcpy(b + o, "...", 4);
-	else
-		b[o] = 0;
+	memcpy(b, e, strlen(e) + 1);
+	free(e);
 	return b;
 }
 

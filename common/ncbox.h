@@ -31,8 +31,14 @@ void warn_sys(const char *step, const char *obj);
 noreturn void die_sys(int code, const char *step, const char *obj);
 /* Usage error: one line naming the problem and pointing to --help; exit EXIT_USAGE. */
 noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* S made safe for a one-line message: control bytes, non-ASCII and backslashes as \xNN,
- * cut with "..." past about 190 bytes. Four calls' results stay valid at a time. */
+/* The length of the UTF-8 sequence at P (LEFT bytes), 0 if invalid. As systemd's
+ * utf8_encoded_valid_unichar(): overlong forms, surrogates and noncharacters are invalid. */
+size_t utf8_seq(const unsigned char *p, size_t left);
+/* S (N bytes) made safe for a terminal, in a new string: control characters (C0, DEL, C1)
+ * and invalid UTF-8 as \xNN, cut after MAX bytes with "...". */
+char *escape(const char *s, size_t n, size_t max);
+/* The same for a one-line message, cut at 160 bytes, in a static buffer: the results of
+ * four calls stay valid at a time. */
 const char *msg_esc(const char *s);
 /* The applet exists in the table but is not built yet. */
 noreturn void not_built(void);
