@@ -69,8 +69,9 @@ build/test/%: tests/tools/%.c $(DEV_LIB_OBJ)
 	@mkdir -p build/test
 	$(CC) $(DEV_CFLAGS) -Icommon $(DEV_LDFLAGS) -o $@ $< $(DEV_LIB_OBJ) $(DEV_LIBS)
 
-# The timer is static and small, so a forked child's RSS before exec does not count much.
-build/test/timeit: tests/tools/timeit.c
+# Static tools: the timer (small, so that a forked child's RSS before exec counts little)
+# and sigwait (stage 2 inside busybox container roots).
+build/test/timeit build/test/sigwait: build/test/%: tests/tools/%.c
 	@mkdir -p build/test
 	$(MUSL_CC) $(CSTD) $(WARN) -O2 -static -o $@ $<
 

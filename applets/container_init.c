@@ -78,13 +78,18 @@ static void step_addr(int idx, const char *ifname, const struct ipaddr *a, int r
 	}
 }
 
-static void step_default(int idx, const struct ipaddr *gw)
+/* The default route via the host. HOST_ADDRESS6=fc00::1/64 means the host fc00::1 on a
+ * /64: the gateway is the address alone (the script's `ip route add default via A/64`
+ * fails, and with it the whole container). */
+static void step_default(int idx, const struct ipaddr *host)
 {
+	struct ipaddr gw = *host;
 	char buf[64], step[96];
 
-	if (!addr_set(gw) || nl_route_add_default(nl, gw, idx) == 0 || errno == EEXIST)
+	gw.prefix = -1;
+	if (!addr_set(&gw) || nl_route_add_default(nl, &gw, idx) == 0 || errno == EEXIST)
 		return;
-	snprintf(step, sizeof(step), "add default route via %s", addr_format(gw, buf, sizeof(buf)));
+	snprintf(step, sizeof(step), "add default route via %s", addr_format(&gw, buf, sizeof(buf)));
 	step_failed(step, "eth0");
 }
 

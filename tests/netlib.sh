@@ -46,3 +46,18 @@ wire() {
 
 # cfg_env CONFIG: the words of CONFIG (KEY=VALUE;KEY=VALUE...) as env arguments.
 cfg_env() { tr ';' '\n' <<<"$1"; }
+
+# The configurations the differential network tests run through:
+# name|config (KEY=VALUE;...). Prefix lengths stand where the reference scripts take them:
+# a v4 LOCAL_ADDRESS with a prefix only with a bridge (poststart's `ip route add A/24`
+# refuses host bits), no prefix on HOST_ADDRESS6 (init.sh's `default via A/64` fails).
+NET_CASES=(
+	"v4only|HOST_ADDRESS=10.233.1.1;LOCAL_ADDRESS=10.233.1.2"
+	"v6only|HOST_ADDRESS6=fc00:1::1;LOCAL_ADDRESS6=fc00:1::2"
+	"both|HOST_ADDRESS=10.233.3.1;LOCAL_ADDRESS=10.233.3.2;HOST_ADDRESS6=fc00:3::1;LOCAL_ADDRESS6=fc00:3::2"
+	"prefixes|HOST_ADDRESS6=fc00:4::1;LOCAL_ADDRESS6=fc00:4::2/64;HOST_ADDRESS=10.233.4.1;LOCAL_ADDRESS=10.233.4.2"
+	"bridged|HOST_BRIDGE=br0;LOCAL_ADDRESS=10.233.5.2/24;LOCAL_ADDRESS6=fc00:5::2/64"
+	"extras|HOST_ADDRESS=10.233.6.1;LOCAL_ADDRESS=10.233.6.2;EXTRA_VETHS=vx1,hostBridge=br1 vx2,hostAddress=10.233.7.1,localAddress=10.233.7.2,hostAddress6=fc00:7::1,localAddress6=fc00:7::2"
+	"averyverylongname|HOST_ADDRESS=10.233.8.1;LOCAL_ADDRESS=10.233.8.2;HOST_ADDRESS6=fc00:8::1;LOCAL_ADDRESS6=fc00:8::2"
+)
+
