@@ -19,9 +19,11 @@ LIB_SRC    := $(filter-out common/main.c,$(COMMON_SRC))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 
-# Static build: musl, with only the kernel, libmnl and libcap headers made visible to it.
+# Static build: musl, with only the kernel, libmnl and libcap headers made visible to it
+# (build/musl-inc). A musl toolchain that has them already (Nix's pkgsStatic) sets MUSL_INC=.
+MUSL_INC       ?= build/musl-inc/.stamp
 STATIC_CFLAGS  := $(CSTD) $(WARN) -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
-                  -isystem build/musl-inc
+                  $(if $(MUSL_INC),-isystem build/musl-inc)
 STATIC_LDFLAGS := -static -Wl,--gc-sections -s
 STATIC_OBJ := $(patsubst %.c,build/static/%.o,$(APPLET_SRC) $(COMMON_SRC) common/glibc_compat.c)
 
@@ -34,7 +36,15 @@ DEV_LIB_OBJ := $(patsubst %.c,build/dev/%.o,$(LIB_SRC))
 UNIT_BIN    := $(patsubst tests/unit/%.c,build/test/%,$(UNIT_SRC))
 TOOL_BIN    := $(patsubst tests/tools/%.c,build/test/%,$(TOOL_SRC))
 
-.PHONY: all dev tests check bench clean
+# Install: the binary, its applet symlinks, the units, the bash completion.
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+COMPDIR  ?= $(PREFIX)/share/bash-completion/completions
+CONFDIR  ?= /etc/nixos-containers
+STATEDIR ?= /var/lib/nixos-containers
+
+.PHONY: all dev tests check bench clean install
 all: build/ncbox
 
 build/musl-inc/.stamp:
@@ -46,7 +56,7 @@ build/musl-inc/.stamp:
 	ln -sfn /usr/include/sys/capability.h build/musl-inc/sys/capability.h
 	@touch $@
 
-build/static/%.o: %.c build/musl-inc/.stamp
+build/static/%.o: %.c $(MUSL_INC)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(STATIC_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
@@ -83,6 +93,19 @@ check: build/ncbox build/dev/ncbox tests
 
 bench: build/ncbox tests
 	scripts/bench
+
+# NCBOX_SKIP_BUILD=1: install what is built without asking make to rebuild it (tests).
+install: $(if $(NCBOX_SKIP_BUILD),,build/ncbox)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPDIR)
+	install -m 0755 build/ncbox $(DESTDIR)$(BINDIR)/ncbox
+	for a in $$(build/ncbox --list); do ln -sfn ncbox $(DESTDIR)$(BINDIR)/$$a; done
+	for u in scripts/systemd/*.in; do \
+		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' -e 's|@STATEDIR@|$(STATEDIR)|g' \
+			"$$u" >"$(DESTDIR)$(UNITDIR)/$$(basename "$$u" .in)" && \
+		chmod 0644 "$(DESTDIR)$(UNITDIR)/$$(basename "$$u" .in)" || exit 1; \
+	done
+	if [ -f scripts/nixos-container.bash ]; then \
+		install -m 0644 scripts/nixos-container.bash $(DESTDIR)$(COMPDIR)/nixos-container; fi
 
 clean:
 	rm -rf build
