@@ -66,16 +66,10 @@ static void step_failed(const char *step, const char *ifname)
 
 static void step_addr(int idx, const char *ifname, const struct ipaddr *a, int route)
 {
-	char buf[64], step[96];
-	int r;
+	char step[96];
 
-	if (!addr_set(a))
-		return;
-	r = route ? nl_route_add(nl, idx, a) : nl_addr_add(nl, idx, a);
-	if (r < 0 && errno != EEXIST) {
-		snprintf(step, sizeof(step), "add %s %s", route ? "route" : "address", addr_format(a, buf, sizeof(buf)));
+	if (net_add(nl, idx, a, route, step, sizeof(step)) < 0)
 		step_failed(step, ifname);
-	}
 }
 
 /* The default route via the host. HOST_ADDRESS6=fc00::1/64 means the host fc00::1 on a

@@ -50,26 +50,13 @@ static void up(int idx, const char *ifname)
 		fail("set up", ifname);
 }
 
-/* Put A on the interface: `ip addr add A dev IFNAME`, present already being fine. */
-static void add_addr(int idx, const char *ifname, const struct ipaddr *a)
+/* Put A on the interface (ROUTE 0), or route A through it (ROUTE 1). */
+static void add(int idx, const char *ifname, const struct ipaddr *a, int route)
 {
-	char buf[64], step[96];
+	char step[96];
 
-	if (!addr_set(a) || nl_addr_add(nl, idx, a) == 0 || errno == EEXIST)
-		return;
-	snprintf(step, sizeof(step), "add address %s", addr_format(a, buf, sizeof(buf)));
-	fail(step, ifname);
-}
-
-/* Route A through the interface: `ip route add A dev IFNAME`. */
-static void add_route(int idx, const char *ifname, const struct ipaddr *a)
-{
-	char buf[64], step[96];
-
-	if (!addr_set(a) || nl_route_add(nl, idx, a) == 0 || errno == EEXIST)
-		return;
-	snprintf(step, sizeof(step), "add route %s", addr_format(a, buf, sizeof(buf)));
-	fail(step, ifname);
+	if (net_add(nl, idx, a, route, step, sizeof(step)) < 0)
+		fail(step, ifname);
 }
 
 int container_poststart_main(int argc, char **argv)
@@ -77,14 +64,8 @@ int container_poststart_main(int argc, char **argv)
 	static const int need[] = { CAP_NET_ADMIN };
 	struct conf c = { 0 };
 	struct netconf nc;
-	const char *name;
 
-	for (int i = 1; i < argc; i++)
-		if (argv[i][0] == '-')
-			die_usage("unknown option '%s'", msg_esc(argv[i]));
-	name = container_name(argc - 1, argv + 1);
-	conf_load(&c, name);
-	netconf_load(&nc, &c, name);
+	container_load(argc, argv, &c, &nc);
 
 	int main_veth = netconf_any_address(&nc) && !nc.host_bridge;
 
@@ -97,10 +78,10 @@ int container_poststart_main(int argc, char **argv)
 		int idx = find(nc.ve);
 
 		up(idx, nc.ve);
-		add_addr(idx, nc.ve, &nc.host4);
-		add_addr(idx, nc.ve, &nc.host6);
-		add_route(idx, nc.ve, &nc.local4);
-		add_route(idx, nc.ve, &nc.local6);
+		add(idx, nc.ve, &nc.host4, 0);
+		add(idx, nc.ve, &nc.host6, 0);
+		add(idx, nc.ve, &nc.local4, 1);
+		add(idx, nc.ve, &nc.local6, 1);
 	}
 	for (size_t i = 0; i < nc.n_veths; i++) {
 		const struct veth *v = &nc.veths[i];
@@ -117,10 +98,10 @@ int container_poststart_main(int argc, char **argv)
 			continue;
 		}
 		up(idx, v->name);
-		add_addr(idx, v->name, &v->host4);
-		add_addr(idx, v->name, &v->host6);
-		add_route(idx, v->name, &v->local4);
-		add_route(idx, v->name, &v->local6);
+		add(idx, v->name, &v->host4, 0);
+		add(idx, v->name, &v->host6, 0);
+		add(idx, v->name, &v->local4, 1);
+		add(idx, v->name, &v->local6, 1);
 	}
 	nl_close(nl);
 out:

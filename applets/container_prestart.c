@@ -61,12 +61,7 @@ int container_prestart_main(int argc, char **argv)
 	const char *name;
 	int rc = 0;
 
-	for (int i = 1; i < argc; i++)
-		if (argv[i][0] == '-')
-			die_usage("unknown option '%s'", msg_esc(argv[i]));
-	name = container_name(argc - 1, argv + 1);
-	conf_load(&c, name);
-	netconf_load(&nc, &c, name);
+	name = container_load(argc, argv, &c, &nc);
 
 	terminate_stale(name);
 	if (!netconf_any_address(&nc) && !nc.n_veths)

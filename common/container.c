@@ -1,4 +1,5 @@
 /* Container names and network config: parsed and checked in full before anything changes. */
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,4 +249,30 @@ void netconf_free(struct netconf *nc)
 int netconf_any_address(const struct netconf *nc)
 {
 	return addr_set(&nc->host4) || addr_set(&nc->host6) || addr_set(&nc->local4) || addr_set(&nc->local6);
+}
+
+const char *container_load(int argc, char **argv, struct conf *c, struct netconf *nc)
+{
+	const char *name;
+
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-')
+			die_usage("unknown option '%s'", msg_esc(argv[i]));
+	name = container_name(argc - 1, argv + 1);
+	conf_load(c, name);
+	netconf_load(nc, c, name);
+	return name;
+}
+
+int net_add(struct nl *nl, int idx, const struct ipaddr *a, int route, char *step, size_t len)
+{
+	char buf[64];
+	int err;
+
+	if (!addr_set(a) || (route ? nl_route_add(nl, idx, a) : nl_addr_add(nl, idx, a)) == 0 || errno == EEXIST)
+		return 0;
+	err = errno;
+	snprintf(step, len, "add %s %s", route ? "route" : "address", addr_format(a, buf, sizeof(buf)));
+	errno = err;
+	return -1;
 }

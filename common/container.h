@@ -48,6 +48,15 @@ void netconf_free(struct netconf *nc);
 /* Any of HOST_ADDRESS(6), LOCAL_ADDRESS(6) set (the scripts' any_address). */
 int netconf_any_address(const struct netconf *nc);
 
+/* The host applets' command line, `APPLET [NAME]`: no options, NAME or $INSTANCE. Loads
+ * NAME's config into C and its network keys into NC; dies on anything wrong. */
+const char *container_load(int argc, char **argv, struct conf *c, struct netconf *nc);
+
+/* Add address A to IDX (ROUTE 0), or a route to A through IDX (ROUTE 1), as `ip addr add`
+ * and `ip route add` do; already there is fine. 0, or -1 with errno set and the step,
+ * "add address A" or "add route A", in STEP. An unset A is nothing to do. */
+int net_add(struct nl *nl, int idx, const struct ipaddr *a, int route, char *step, size_t len);
+
 /* Parse an EXTRA_VETHS value: entries NAME[,key=value...] separated by blanks, keys
  * hostBridge, hostAddress, hostAddress6, localAddress, localAddress6. 0, or -1 with a
  * message in ERR naming the entry and what is wrong. */
