@@ -85,10 +85,42 @@ build/test/timeit build/test/sigwait: build/test/%: tests/tools/%.c
 	@mkdir -p build/test
 	$(MUSL_CC) $(CSTD) $(WARN) -O2 -static -o $@ $<
 
+# --- fuzzing and sanitizers (issue #8) ---------------------------------------------------
+# libFuzzer targets tests/fuzz/fuzz_*.c, linked with clang against the common modules built
+# with coverage and ASan+UBSan into build/fuzz/. `make fuzz` runs each for FUZZ_SECONDS on
+# a scratch copy of its seed corpus (tests/fuzz/run); tests/fuzz.test runs a short smoke.
+# build/valgrind/ncbox: the static build's objects and archives linked against musl's
+# shared libc, unstripped, so that valgrind can see the heap (tests/valgrind.test).
+FUZZ_SECONDS ?= 60
+FUZZ_SRC    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN    := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+FUZZ_CFLAGS := $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all \
+               -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_OBJ    := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC))
+
+.PHONY: fuzz fuzz-build
+.SECONDARY: $(FUZZ_OBJ)
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
+	$(CLANG) $(FUZZ_CFLAGS) $(DEPFLAGS) -Icommon -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(DEV_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	tests/fuzz/run $(FUZZ_SECONDS)
+
+build/valgrind/ncbox: $(STATIC_OBJ)
+	@mkdir -p build/valgrind
+	$(MUSL_CC) -Wl,--gc-sections -o $@ $(STATIC_OBJ) $(MNL_A) $(CAP_A)
+# --- end of fuzzing and sanitizers --------------------------------------------------------
+
 dev: build/dev/ncbox
 tests: $(UNIT_BIN) $(TOOL_BIN)
 
-check: build/ncbox build/dev/ncbox tests
+check: build/ncbox build/dev/ncbox tests build/valgrind/ncbox
 	tests/run
 
 bench: build/ncbox tests

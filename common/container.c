@@ -1,6 +1,7 @@
 /* Container names and network config: parsed and checked in full before anything changes. */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,26 @@ static const struct veth_key {
 	{ "localAddress6", AF_INET6, offsetof(struct veth, local6) },
 };
 
+/* snprintf() into ERR, but a cut never leaves half a UTF-8 sequence at the end: the
+ * values quoted are escaped, and a message must stay as safe once it is cut to ERRLEN. */
+static void msgf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void msgf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	size_t j;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n < errlen || errlen < 2)
+		return;
+	for (j = errlen - 2; j && (err[j] & 0xc0) == 0x80; j--)
+		;
+	if (!utf8_seq((const unsigned char *)err + j, errlen - 1 - j))
+		err[j] = 0;
+}
+
 /* One field "key=value" of veth V. */
 static int veth_field(struct veth *v, const char *f, size_t len, char *err, size_t errlen)
 {
@@ -91,7 +112,7 @@ static int veth_field(struct veth *v, const char *f, size_t len, char *err, size
 	if (!eq) {
 		char *field = xstrndup(f, len);
 
-		snprintf(err, errlen, "'%s': field without '='", msg_esc(field));
+		msgf(err, errlen, "'%s': field without '='", msg_esc(field));
 		free(field);
 		return -1;
 	}
@@ -100,7 +121,7 @@ static int veth_field(struct veth *v, const char *f, size_t len, char *err, size
 		free(v->host_bridge);
 		v->host_bridge = NULL;
 		if (*val && ifname_check(val, &why) < 0) {
-			snprintf(err, errlen, "hostBridge '%s': %s", msg_esc(val), why);
+			msgf(err, errlen, "hostBridge '%s': %s", msg_esc(val), why);
 			free(val);
 			return -1;
 		}
@@ -115,7 +136,7 @@ static int veth_field(struct veth *v, const char *f, size_t len, char *err, size
 		if (strlen(k->key) != klen || memcmp(f, k->key, klen))
 			continue;
 		if (addr_field(val, k->family, (struct ipaddr *)((char *)v + k->off), &why) < 0) {
-			snprintf(err, errlen, "%s '%s': %s", k->key, msg_esc(val), why);
+			msgf(err, errlen, "%s '%s': %s", k->key, msg_esc(val), why);
 			free(val);
 			return -1;
 		}
@@ -126,7 +147,7 @@ static int veth_field(struct veth *v, const char *f, size_t len, char *err, size
 	{
 		char *key = xstrndup(f, klen);
 
-		snprintf(err, errlen, "unknown key '%s' (known: hostBridge, hostAddress, hostAddress6, "
+		msgf(err, errlen, "unknown key '%s' (known: hostBridge, hostAddress, hostAddress6, "
 		 "localAddress, localAddress6)", msg_esc(key));
 		free(key);
 	}
@@ -160,7 +181,7 @@ int veths_parse(const char *s, struct veth **out, size_t *n, char *err, size_t e
 		}
 		for (size_t i = 0; i + 1 < nv; i++)
 			if (!strcmp(v[i].name, cur->name)) {
-				snprintf(msg, sizeof(msg), "veth '%s' given twice", msg_esc(cur->name));
+				msgf(msg, sizeof(msg), "veth '%s' given twice", msg_esc(cur->name));
 				goto bad;
 			}
 		while (comma) {
@@ -181,7 +202,7 @@ bad:
 		{
 			char *entry = xstrndup(p, len);
 
-			snprintf(err, errlen, "entry '%s': %s", msg_esc(entry), msg);
+			msgf(err, errlen, "entry '%s': %s", msg_esc(entry), msg);
 			free(entry);
 		}
 		veths_free(v, nv);

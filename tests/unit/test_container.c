@@ -12,6 +12,16 @@ static int veths(const char *s, struct veth **v, size_t *n, char *err)
 	return veths_parse(s, v, n, err, 256);
 }
 
+static int utf8_ok(const char *s)
+{
+	size_t l;
+
+	for (; *s; s += l)
+		if (!(l = utf8_seq((const unsigned char *)s, strlen(s))))
+			return 0;
+	return 1;
+}
+
 static void bad_veths(const char *s, const char *want)
 {
 	struct veth *v = NULL;
@@ -85,5 +95,21 @@ int main(void)
 	bad_veths(",hostBridge=br0", "empty interface name");
 	bad_veths("aaaaaaaaaaaaaaaa", "longer than 15");
 	bad_veths("vx,hostBridge=\x01", "\\x01");
+
+	/* Cut to fit, a message never ends in half a UTF-8 sequence (fuzz_veths found one). */
+	{
+		char entry[300] = "vx,hostBridge=", cut[600];
+		size_t len, bad = 0;
+
+		for (len = strlen(entry); len + 2 < sizeof(entry); len += 2)
+			memcpy(entry + len, "\xc3\xa9", 2);
+		entry[len] = 0;
+		for (size_t l = 1; l <= sizeof(cut); l++) {
+			memset(cut, 'x', sizeof(cut));
+			if (veths_parse(entry, &v, &n, cut, l) != -1 || !memchr(cut, 0, l) || !utf8_ok(cut))
+				bad = l;
+		}
+		ok(!bad, "a message with non-ASCII cut to any length stays valid UTF-8 (bad at %zu)", bad);
+	}
 	return unit_done();
 }
