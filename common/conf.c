@@ -429,11 +429,41 @@ const char *state_dir(void)
 	return pick_dir("NCBOX_STATE_DIR", "/var/lib/nixos-containers", "/var/lib/containers");
 }
 
+/* A symlinked NAME.conf is fine where NixOS makes one (through /etc/static into the store)
+ * or within the config dir; anywhere else it is refused, so that a planted link cannot
+ * make us read, and quote in messages, another file (/etc/shadow). 0, or -1 with WHY. */
+static int conf_link_ok(const char *path, const char **why)
+{
+	char *target, *dir;
+	struct stat st;
+	int ok;
+
+	if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+		return 0;
+	if (!(target = realpath(path, NULL)))
+		return *why = "symlink that leads nowhere", -1;
+	dir = realpath(config_dir(), NULL);
+	ok = !strncmp(target, "/nix/store/", 11) ||
+	     (dir && !strncmp(target, dir, strlen(dir)) && target[strlen(dir)] == '/');
+	free(target);
+	free(dir);
+	if (!ok)
+		return *why = "symlink to a file outside /nix/store and the config dir", -1;
+	return 0;
+}
+
 void conf_load(struct conf *c, const char *name)
 {
 	char *path = xasprintf("%s/%s.conf", config_dir(), name);
-	int r = envfile_load(c, path);
+	const char *why;
+	int r;
 
+	if (conf_link_ok(path, &why) < 0) {
+		warn_msg("read config: %s: %s", msg_esc(path), why);
+		free(path);
+		exit(EXIT_CONFIG);
+	}
+	r = envfile_load(c, path);
 	free(path);
 	/* envfile_load() has said why */
 	if (r < 0 && errno != ENOENT)

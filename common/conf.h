@@ -39,7 +39,8 @@ const char *config_dir(void);
 const char *state_dir(void);
 
 /* A container's config: config_dir()/NAME.conf (a missing file is an empty config), then
- * the environment on top (conf_get). Dies with EXIT_CONFIG on a broken file. */
+ * the environment on top (conf_get). Dies with EXIT_CONFIG on a broken file, or on a
+ * symlink that leads outside /nix/store and the config dir. */
 void conf_load(struct conf *c, const char *name);
 
 /* Split S into words as a shell would, with no expansion of any kind: blanks separate words,
