@@ -3,6 +3,7 @@
 # Network namespaces made with ns_new are removed on exit, also on failure.
 set -u
 T=$(basename "$0" .test)
+NL=$'\n' # a newline, for regexes: "(^|$NL)line"
 NCBOX=${NCBOX:-build/ncbox}
 TESTBIN=${TESTBIN:-build/test}
 REFERENCE=${REFERENCE:-../shared/reference}
