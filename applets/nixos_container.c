@@ -1,14 +1,2072 @@
-/* nixos-container: not built yet; its issue brings it. */
-#include "../common/ncbox.h"
+/* nixos-container: the Perl tool's commands, flags, files and messages, on hosts with
+ * systemd (through systemctl and machinectl, as upstream) and without it (the applets run
+ * as the unit would run them). Containers are entered with setns, never a shell. */
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/container.h"
+#include "../common/fsutil.h"
+#include "../common/task.h"
 
 const char nixos_container_usage[] =
-	"Usage: nixos-container [ARGS...]\n"
+	"Usage: nixos-container list [--json]\n"
+	"       nixos-container create NAME [--nixos-path PATH] [--system-path PATH]\n"
+	"           [--config STRING] [--config-file PATH] [--flake FLAKEREF[#ATTR]]\n"
+	"           [--ensure-unique-name] [--auto-start] [--bridge IFACE] [--port PORTS]\n"
+	"           [--host-address ADDR --local-address ADDR] [--use-host-network]\n"
+	"       nixos-container destroy NAME\n"
+	"       nixos-container start|stop|restart|terminate NAME [--timeout SECONDS]\n"
+	"       nixos-container status NAME [--json]\n"
+	"       nixos-container update NAME [--config STRING] [--config-file PATH]\n"
+	"           [--flake FLAKEREF[#ATTR]] [--nixos-path PATH] [--system-path PATH]\n"
+	"       nixos-container login|root-login NAME\n"
+	"       nixos-container run NAME -- COMMAND [ARGS...]\n"
+	"       nixos-container show-ip|show-host-key NAME\n"
 	"\n"
-	"Not built yet in this version of ncbox: it says so and exits 1.\n";
+	"Imperative NixOS containers under systemd-nspawn, as the Perl nixos-container: the same\n"
+	"commands, flags, files, conf format and messages. Options may stand anywhere (before\n"
+	"`--`), as --opt VALUE or --opt=VALUE, abbreviated while unambiguous.\n"
+	"\n"
+	"Files: the config dir (NCBOX_CONFIG_DIR, else /etc/nixos-containers, else\n"
+	"/etc/containers when only it exists) holds NAME.conf; the state dir (NCBOX_STATE_DIR,\n"
+	"else /var/lib/nixos-containers or /var/lib/containers) holds the root NAME; the profile\n"
+	"is NIX/profiles/per-container/NAME/system and the GC roots NIX/gcroots/per-container/NAME,\n"
+	"NIX being NCBOX_NIX_STATE_DIR, else /nix/var/nix. Both dirs are made when missing\n"
+	"(0755, 0700). umask is 022; NIXOS_CONFIG is emptied. NAME: letters, digits, '_', '-',\n"
+	"not starting with '-', at most 64 bytes.\n"
+	"\n"
+	"list      The NAMEs of the *.conf files, sorted (podman's libpod, containers and\n"
+	"          registries are skipped in a dir named containers). --json: an array of\n"
+	"          {name, status, ip, host_ip, private_network, auto_start, declarative}.\n"
+	"create    Under the lock /run/lock/nixos-container: refuse a NAME whose conf exists;\n"
+	"          with --ensure-unique-name try NAME, NAME-0, NAME-1, ... while the conf or the\n"
+	"          root exists and print the name taken. Allocate 10.233.N.1 (host) and\n"
+	"          10.233.N.2 (container), N = 1..254, the first pair that no address in any\n"
+	"          conf uses (HOST_ADDRESS(6), LOCAL_ADDRESS(6), EXTRA_VETHS; bare, with a\n"
+	"          prefix, whose whole subnet counts, or IPv4-mapped IPv6), else `out of IP\n"
+	"          addresses`; --host-address/--local-address (both or neither) are checked\n"
+	"          against them too. Write the conf atomically (temporary file, fsync, rename):\n"
+	"          PRIVATE_NETWORK=1, HOST_ADDRESS, LOCAL_ADDRESS, HOST_BRIDGE (--bridge),\n"
+	"          HOST_PORT (--port, [tcp:|udp:]HOST[:CONTAINER],...), AUTO_START, FLAKE;\n"
+	"          --use-host-network writes PRIVATE_NETWORK=0 and no address. Say `host IP is\n"
+	"          X, container IP is Y` on stderr. Then the system: --system-path PATH:\n"
+	"          `nix-env -p PROFILE --set PATH`, or, with no nix-env on PATH, the links\n"
+	"          nix-env makes (system -> system-N-link -> PATH); --flake REF#ATTR (ATTR\n"
+	"          defaults to container): `nix build` of\n"
+	"          REF#nixosConfigurations.\"ATTR\".config.system.build.toplevel, then nix-env\n"
+	"          --set; otherwise ROOT/etc/nixos/configuration.nix (with --config STRING\n"
+	"          inside, or imports = [ --config-file ]) and `nix-env -p PROFILE -I\n"
+	"          nixos-config=FILE -f NIXOS_PATH --set -A system` (NIXOS_PATH: --nixos-path,\n"
+	"          else <nixpkgs/nixos>). If that fails, every file and directory create made\n"
+	"          is removed again. Names over 11 characters need a kernel with interface\n"
+	"          altnames (5.8 or later; nspawn then shortens ve-NAME with a hash); on older\n"
+	"          kernels they are refused. '_' and a trailing '-' are refused: nspawn takes\n"
+	"          neither in a machine name.\n"
+	"destroy   Refuse a declarative container (its conf not writable). Terminate it when\n"
+	"          it runs; remove the profile, the GC roots, the root (mounts below it are\n"
+	"          detached first, immutable flags cleared, other file systems never entered),\n"
+	"          the runtime files, then the conf. A missing conf: nothing to do, exit 0.\n"
+	"start     systemd host: `systemctl start container@NAME`. Otherwise: run\n"
+	"          container-prestart NAME; start container-start NAME detached (its own\n"
+	"          session and cgroup ncbox/NAME, log in RUN_DIR/NAME.log); once nspawn reports\n"
+	"          the container running (sd_notify X_NSPAWN_LEADER_PID), run\n"
+	"          container-poststart NAME; remember nspawn's PID in RUN_DIR/NAME.state.\n"
+	"          The applets get PATH, the NCBOX_* and SYSTEMD_* variables and INSTANCE=NAME,\n"
+	"          nothing else of the caller's environment. Waits up to --timeout (60 s). A\n"
+	"          running container: nothing to do.\n"
+	"stop      systemd host: `systemctl stop container@NAME`. Otherwise SIGTERM to nspawn\n"
+	"          (it sends SIGRTMIN+3 to the container's init); when the container is still\n"
+	"          there after --timeout (90 s), SIGKILL to each of its processes, then to\n"
+	"          nspawn. Then its cgroup, state file and host veths are removed.\n"
+	"restart   stop, then start.\n"
+	"terminate systemd host: the leader from `machinectl show NAME -p Leader`, `machinectl\n"
+	"          terminate NAME`, then wait (--timeout) until the leader is gone. Otherwise\n"
+	"          SIGKILL to every process of the container at once, then as stop.\n"
+	"status    up, down, or starting while it starts (the Perl tool says down then);\n"
+	"          systemd host: from the unit's ActiveState (activating is starting,\n"
+	"          active and reloading are up); otherwise from the live nspawn process.\n"
+	"          A missing conf prints gone. --json: {name, status, leader}.\n"
+	"update    Rebuild from --config, --config-file, --flake, --system-path, or the FLAKE\n"
+	"          stored in the conf, as create does, then reload a running container\n"
+	"          (`systemctl reload container@NAME`, or, without systemd, run\n"
+	"          $SYSTEM_PATH/bin/switch-to-configuration test in it), saying `reloading\n"
+	"          container...` first.\n"
+	"login     systemd host: `machinectl login -- NAME`; otherwise `login` in the container,\n"
+	"          as run starts it.\n"
+	"root-login  root's login shell in the container, as run starts it.\n"
+	"run       Run COMMAND in the container: join every namespace of its init that differs\n"
+	"          (setns; user first, then cgroup, ipc, uts, net, pid, time, mnt, and its root)\n"
+	"          and its cgroup, so the command cannot hold teardown up; then, as `su root -l`\n"
+	"          would: an environment of HOME, SHELL, USER, LOGNAME, PATH and TERM only, the\n"
+	"          home directory, and root's shell from the container's /etc/passwd (else\n"
+	"          /bin/sh) as a login shell running `exec \"$@\"` with COMMAND and ARGS as its\n"
+	"          arguments, never parsed; without a shell COMMAND is exec'd from PATH. The\n"
+	"          leader: machinectl on a systemd host, else the state file. Exits with\n"
+	"          COMMAND's code, or 128+signal.\n"
+	"show-ip   LOCAL_ADDRESS, else LOCAL_ADDRESS6, without its prefix length.\n"
+	"show-host-key  ROOT/etc/ssh/ssh_host_ed25519_key.pub, else the ecdsa one.\n"
+	"\n"
+	"Nix flags passed on to nix-env and nix build: --log-format X, --option NAME VALUE,\n"
+	"--impure, --update-input X, --override-input INPUT REF, --commit-lock-file,\n"
+	"--no-registries, --no-update-lock-file, --no-write-lock-file, --no-allow-dirty,\n"
+	"--recreate-lock-file (two-value ones last, as the Perl tool orders them). --signal\n"
+	"is accepted and ignored, as there.\n"
+	"\n"
+	"systemd host: /run/systemd/system exists (NCBOX_SD_BOOTED=0 or 1 overrides). RUN_DIR:\n"
+	"NCBOX_RUN_DIR, else /run/containers with the old state dir, else /run/nixos-containers.\n"
+	"\n"
+	"Errors: one line, `nixos-container: COMMAND: NAME: what failed`. Exit: 0 ok, 1 a step\n"
+	"failed, 2 usage, 3 bad config or name, 5 no such container (status still prints\n"
+	"gone); run passes COMMAND's status on (126/127: not executable/found).\n";
+
+#define LOCK_PATH "/run/lock/nixos-container"
+#define NIX_DEFAULT "/nix/var/nix"
+#define START_TIMEOUT_MS 60000
+#define STOP_TIMEOUT_MS 90000
+#define LOGIN_PATH "/run/wrappers/bin:/root/.nix-profile/bin:/nix/var/nix/profiles/default/bin:" \
+		   "/run/current-system/sw/bin:/nix/var/nix/profiles/system/sw/bin:" \
+		   "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The command line. */
+static struct {
+	const char *cmd, *name;
+	int ensure_unique, auto_start, host_network, json, timeout_ms;
+	const char *bridge, *port, *system_path, *nixos_path, *config, *config_file;
+	const char *host_address, *local_address, *flake, *signal;
+	struct strv nix, nix2; /* pass-through flags; two-value ones go last */
+	struct strv args;      /* operands: the command, NAME, then run's COMMAND */
+} o = { .timeout_ms = -1 };
+
+/* Where a container's things are. */
+static struct {
+	char *conf, *root, *profile, *gcroots, *run, *state, *log;
+	int systemd;
+} p;
+
+/* ---- messages ---- */
+
+static void vmsg(int code, const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (o.name)
+		warn_msg("%s: %s: %s", o.cmd, msg_esc(o.name), buf);
+	else
+		warn_msg("%s: %s", o.cmd ? o.cmd : "nixos-container", buf);
+	if (code >= 0)
+		exit(code);
+}
+
+/* "nixos-container: COMMAND: NAME: what failed", then exit CODE. */
+static noreturn void fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static noreturn void fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(code, fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+static void warnc(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void warnc(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(-1, fmt, ap);
+	va_end(ap);
+}
+
+/* "STEP: OBJECT: strerror(errno)" */
+static noreturn void fail_sys(const char *step, const char *obj)
+{
+	int e = errno;
+
+	fail(EXIT_FAIL, "%s: %s: %s", step, msg_esc(obj), strerror(e));
+}
+
+/* ---- options ---- */
+
+enum { O_FLAG, O_STR, O_NIX0, O_NIX1, O_NIX2, O_HELP, O_TIMEOUT };
+
+static const struct opt {
+	const char *name;
+	int kind;
+	void *dst;
+} opts[] = {
+	{ "help", O_HELP, NULL },
+	{ "ensure-unique-name", O_FLAG, &o.ensure_unique },
+	{ "auto-start", O_FLAG, &o.auto_start },
+	{ "use-host-network", O_FLAG, &o.host_network },
+	{ "json", O_FLAG, &o.json },
+	{ "timeout", O_TIMEOUT, NULL },
+	{ "bridge", O_STR, &o.bridge },
+	{ "port", O_STR, &o.port },
+	{ "system-path", O_STR, &o.system_path },
+	{ "signal", O_STR, &o.signal },
+	{ "nixos-path", O_STR, &o.nixos_path },
+	{ "config", O_STR, &o.config },
+	{ "config-file", O_STR, &o.config_file },
+	{ "host-address", O_STR, &o.host_address },
+	{ "local-address", O_STR, &o.local_address },
+	{ "flake", O_STR, &o.flake },
+	{ "log-format", O_NIX1, NULL },
+	{ "option", O_NIX2, NULL },
+	{ "impure", O_NIX0, NULL },
+	{ "update-input", O_NIX1, NULL },
+	{ "override-input", O_NIX2, NULL },
+	{ "commit-lock-file", O_NIX0, NULL },
+	{ "no-registries", O_NIX0, NULL },
+	{ "no-update-lock-file", O_NIX0, NULL },
+	{ "no-write-lock-file", O_NIX0, NULL },
+	{ "no-allow-dirty", O_NIX0, NULL },
+	{ "recreate-lock-file", O_NIX0, NULL },
+};
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+/* The option NAME (LEN bytes) names: exactly, else as the one option it abbreviates. */
+static const struct opt *find_opt(const char *name, size_t len)
+{
+	const struct opt *hit = NULL;
+
+	for (size_t i = 0; i < N_OPTS; i++) {
+		if (strncmp(opts[i].name, name, len))
+			continue;
+		if (!opts[i].name[len])
+			return &opts[i];
+		if (hit)
+			die_usage("option '--%.*s' is ambiguous (--%s, --%s, ...)", (int)len, name, hit->name,
+				  opts[i].name);
+		hit = &opts[i];
+	}
+	if (!hit) {
+		char bad[64];
+
+		snprintf(bad, sizeof(bad), "%.*s", (int)len, name);
+		die_usage("unknown option '--%s'", msg_esc(bad));
+	}
+	return hit;
+}
+
+static void parse_args(int argc, char **argv)
+{
+	int dashdash = 0;
+
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i], *name, *eq, *val;
+		const struct opt *op;
+
+		if (dashdash || a[0] != '-' || !a[1]) {
+			strv_push(&o.args, a);
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			dashdash = 1;
+			continue;
+		}
+		name = a + (a[1] == '-' ? 2 : 1);
+		eq = strchr(name, '=');
+		op = find_opt(name, eq ? (size_t)(eq - name) : strlen(name));
+		if (op->kind == O_HELP) {
+			fputs(nixos_container_usage, stdout);
+			exit(0);
+		}
+		if (op->kind == O_FLAG || op->kind == O_NIX0) {
+			if (eq)
+				die_usage("option '--%s' takes no value", op->name);
+			if (op->kind == O_FLAG)
+				*(int *)op->dst = 1;
+			else
+				strv_pushf(&o.nix, "--%s", op->name);
+			continue;
+		}
+		if (eq)
+			val = eq + 1;
+		else if (i + 1 < argc)
+			val = argv[++i];
+		else
+			die_usage("option '--%s' needs a value", op->name);
+		switch (op->kind) {
+		case O_STR:
+			*(const char **)op->dst = val;
+			break;
+		case O_TIMEOUT: {
+			/* SECONDS[.FRACTION], to the millisecond */
+			char *end;
+			long sec = strtol(val, &end, 10), ms = 0, scale = 100;
+
+			if (*end == '.')
+				for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10)
+					ms += (*end - '0') * scale;
+			if (end == val || *end || val[0] == '-' || sec > 86400)
+				die_usage("--timeout '%s': not a number of seconds (0-86400)", msg_esc(val));
+			o.timeout_ms = (int)(sec * 1000 + ms);
+			break;
+		}
+		case O_NIX1:
+			strv_pushf(&o.nix, "--%s", op->name);
+			strv_push(&o.nix, xstrdup(val));
+			break;
+		case O_NIX2:
+			if (i + 1 >= argc)
+				die_usage("option '--%s' needs two values", op->name);
+			strv_pushf(&o.nix2, "--%s", op->name);
+			strv_push(&o.nix2, xstrdup(val));
+			strv_push(&o.nix2, xstrdup(argv[++i]));
+			break;
+		}
+	}
+}
+
+/* ---- paths and files ---- */
+
+static const char *nix_dir(void)
+{
+	const char *n = getenv("NCBOX_NIX_STATE_DIR");
+
+	return n && *n ? n : NIX_DEFAULT;
+}
+
+static const char *run_dir(void)
+{
+	const char *r = getenv("NCBOX_RUN_DIR");
+
+	if (r && *r)
+		return r;
+	return !strcmp(state_dir(), "/var/lib/containers") ? "/run/containers" : "/run/nixos-containers";
+}
+
+static void set_paths(const char *name)
+{
+	free(p.conf), free(p.root), free(p.profile), free(p.gcroots), free(p.state), free(p.log);
+	p.conf = xasprintf("%s/%s.conf", config_dir(), name);
+	p.root = xasprintf("%s/%s", state_dir(), name);
+	p.profile = xasprintf("%s/profiles/per-container/%s", nix_dir(), name);
+	p.gcroots = xasprintf("%s/gcroots/per-container/%s", nix_dir(), name);
+	p.state = xasprintf("%s/%s.state", run_dir(), name);
+	p.log = xasprintf("%s/%s.log", run_dir(), name);
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* A value as an env file keeps it: bare when it is plain, else double-quoted. */
+static char *env_value(const char *v)
+{
+	size_t n = strlen(v), i;
+	char *q, *d;
+
+	if (n && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+.,:/@%=#?&~") == n &&
+	    v[0] != '#')
+		return xstrdup(v);
+	q = d = xmalloc(2 * n + 3);
+	*d++ = '"';
+	for (i = 0; i < n; i++) {
+		if (strchr("\"\\`$", v[i]))
+			*d++ = '\\';
+		*d++ = v[i];
+	}
+	*d++ = '"';
+	*d = 0;
+	return q;
+}
+
+/* ---- systemd ---- */
+
+/* As sd_booted(): systemd is PID 1 when /run/systemd/system is a directory; NCBOX_SD_BOOTED=0
+ * or 1 says so instead. */
+static int systemd_booted(void)
+{
+	const char *v = getenv("NCBOX_SD_BOOTED");
+	struct stat st;
+
+	if (v && (!strcmp(v, "0") || !strcmp(v, "1")))
+		return *v == '1';
+	return lstat("/run/systemd/system/", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* `PROG ARGS...` with its output; dies naming the step when it cannot run. */
+static int capture(char **out, char *const argv[])
+{
+	int rc = run_capture(argv, out, 0);
+
+	if (rc < 0)
+		fail(EXIT_FAIL, "run %s: %s", argv[0], strerror(errno));
+	return rc;
+}
+
+/* The value of KEY in "KEY=VALUE" lines of S, or NULL (a pointer into S, cut at the line end). */
+static char *show_value(char *s, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (char *l = s; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, key, kl) && l[kl] == '=') {
+			l[kl + 1 + strcspn(l + kl + 1, "\n")] = 0;
+			return l + kl + 1;
+		}
+	return NULL;
+}
+
+static const char *sd_status_of(const char *active)
+{
+	if (!active)
+		return "down";
+	if (!strcmp(active, "activating"))
+		return "starting";
+	return !strcmp(active, "active") || !strcmp(active, "reloading") ? "up" : "down";
+}
+
+static const char *sd_status(void)
+{
+	char *unit = xasprintf("container@%s.service", o.name), *out;
+	char *argv[] = { "systemctl", "show", "-p", "ActiveState", unit, NULL };
+	const char *st;
+
+	capture(&out, argv);
+	st = sd_status_of(show_value(out, "ActiveState"));
+	free(out);
+	free(unit);
+	return st;
+}
+
+/* `systemctl VERB container@NAME`; dies with WHAT when it fails. */
+static void sd_unit(const char *verb, const char *what)
+{
+	char *unit = xasprintf("container@%s.service", o.name);
+	char *argv[] = { "systemctl", (char *)verb, unit, NULL };
+	int rc = run_wait(argv, 0);
+
+	if (rc < 0)
+		fail(EXIT_FAIL, "%s (run systemctl: %s)", what, strerror(errno));
+	if (rc)
+		fail(EXIT_FAIL, "%s (systemctl %s %s exited with status %d)", what, verb, unit, rc);
+	free(unit);
+}
+
+static pid_t sd_leader(int must)
+{
+	char *argv[] = { "machinectl", "show", (char *)o.name, "-p", "Leader", NULL }, *out, *v, *end;
+	int rc = run_capture(argv, &out, 1);
+	long pid = 0;
+
+	if (rc == 0 && (v = show_value(out, "Leader")))
+		pid = strtol(v, &end, 10), pid = *end || pid <= 0 ? 0 : pid;
+	free(out);
+	if (!pid && must) {
+		if (rc < 0)
+			fail(EXIT_FAIL, "unable to get container's main PID (run machinectl: %s)", strerror(errno));
+		fail(EXIT_FAIL, "unable to get container's main PID (machinectl show %s -p Leader %s %d)", o.name,
+		     rc ? "exited with status" : "said no PID, status", rc);
+	}
+	return (pid_t)pid;
+}
+
+/* ---- the state of a container started without systemd ---- */
+
+struct state {
+	char phase[16];
+	pid_t starter, nspawn, leader;
+	unsigned long long starter_t, nspawn_t, leader_t;
+};
+
+static int state_read(struct state *s)
+{
+	struct conf c = { 0 };
+	char err[256], *buf;
+	size_t len;
+	int ok;
+
+	memset(s, 0, sizeof(*s));
+	if (!(buf = read_file(p.state, 65536, &len)))
+		return 0;
+	ok = envfile_parse(&c, p.state, buf, len, err, sizeof(err)) == 0;
+	free(buf);
+	if (ok) {
+		static const struct {
+			const char *key;
+			size_t pid, t;
+		} f[] = {
+			{ "STARTER", offsetof(struct state, starter), offsetof(struct state, starter_t) },
+			{ "NSPAWN", offsetof(struct state, nspawn), offsetof(struct state, nspawn_t) },
+			{ "LEADER", offsetof(struct state, leader), offsetof(struct state, leader_t) },
+		};
+		const char *v = conf_file_get(&c, "STATE");
+
+		snprintf(s->phase, sizeof(s->phase), "%s", v ? v : "");
+		for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+			char key[32];
+
+			snprintf(key, sizeof(key), "%s_PID", f[i].key);
+			v = conf_file_get(&c, key);
+			*(pid_t *)((char *)s + f[i].pid) = v ? (pid_t)strtol(v, NULL, 10) : 0;
+			snprintf(key, sizeof(key), "%s_START", f[i].key);
+			v = conf_file_get(&c, key);
+			*(unsigned long long *)((char *)s + f[i].t) = v ? strtoull(v, NULL, 10) : 0;
+		}
+	}
+	conf_free(&c);
+	return ok;
+}
+
+static void state_write(const struct state *s)
+{
+	char *text = xasprintf("STATE=%s\nSTARTER_PID=%d\nSTARTER_START=%llu\nNSPAWN_PID=%d\nNSPAWN_START=%llu\n"
+			       "LEADER_PID=%d\nLEADER_START=%llu\n",
+			       s->phase, (int)s->starter, s->starter_t, (int)s->nspawn, s->nspawn_t, (int)s->leader,
+			       s->leader_t);
+
+	if (mkdir_p(run_dir(), 0700, NULL) < 0 || write_atomic(p.state, text, strlen(text), 0644, 0) < 0)
+		fail_sys("write state", p.state);
+	free(text);
+}
+
+/* up, down or starting, read from the processes the state file names. */
+static const char *direct_status(const struct state *s)
+{
+	if (!strcmp(s->phase, "starting") && proc_same(s->starter, s->starter_t))
+		return "starting";
+	return proc_same(s->nspawn, s->nspawn_t) ? "up" : "down";
+}
+
+static const char *status_of(void)
+{
+	struct state s;
+
+	if (p.systemd)
+		return sd_status();
+	state_read(&s);
+	return direct_status(&s);
+}
+
+/* The container's cgroup in each hierarchy nspawn uses (NULL where there is none). */
+static void cgroups(char *cg[2])
+{
+	char *v2, *v1;
+
+	cg_roots(&v2, &v1);
+	cg[0] = v2 ? xasprintf("%s/ncbox/%s", v2, o.name) : NULL;
+	cg[1] = v1 ? xasprintf("%s/ncbox/%s", v1, o.name) : NULL;
+	free(v2);
+	free(v1);
+}
+
+/* ---- running the applets as the unit runs them ---- */
+
+/* The environment the unit would give: PATH, NCBOX_*, SYSTEMD_*, INSTANCE, and EXTRA. */
+static char **unit_env(const char *extra)
+{
+	extern char **environ;
+	struct strv env = { 0 };
+
+	for (char **e = environ; *e; e++)
+		if (!strncmp(*e, "PATH=", 5) || !strncmp(*e, "NCBOX_", 6) || !strncmp(*e, "SYSTEMD_", 8))
+			strv_push(&env, xstrdup(*e));
+	if (!getenv("PATH"))
+		strv_push(&env, xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+	strv_pushf(&env, "INSTANCE=%s", o.name);
+	if (extra)
+		strv_push(&env, xstrdup(extra));
+	return env.v;
+}
+
+/* Run APPLET NAME from this very binary; its exit code (128+signal), or -1 with errno. */
+static int run_applet(const char *applet_name, int quiet)
+{
+	char *argv[] = { (char *)applet_name, (char *)o.name, NULL }, **env = unit_env(NULL);
+	int status, fd = -1;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (quiet && (fd = open("/dev/null", O_WRONLY)) >= 0)
+			dup2(fd, 1), dup2(fd, 2);
+		execve("/proc/self/exe", argv, env);
+		_exit(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
+	}
+	for (char **e = env; *e; e++)
+		free(*e);
+	free(env);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void applet_step(const char *applet_name)
+{
+	int rc = run_applet(applet_name, 0);
+
+	if (rc < 0)
+		fail(EXIT_FAIL, "run %s: %s", applet_name, strerror(errno));
+	if (rc)
+		fail(EXIT_FAIL, "%s exited with status %d", applet_name, rc);
+}
+
+/* ---- waiting ---- */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait up to MS for process PID (started at START) to be gone: 1 when it is. */
+static int wait_gone(pid_t pid, unsigned long long start, int ms)
+{
+	long long end = now_ms() + ms;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	/* a pidfd wakes us the moment it exits; otherwise look every 10 ms */
+	if (fd >= 0 && !proc_same(pid, start)) {
+		close(fd);
+		return 1;
+	}
+	while (proc_same(pid, start)) {
+		long long left = end - now_ms();
+
+		if (left <= 0) {
+			if (fd >= 0)
+				close(fd);
+			return 0;
+		}
+		if (fd >= 0) {
+			struct pollfd pfd = { fd, POLLIN, 0 };
+
+			poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
+		} else {
+			usleep(10000);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return 1;
+}
+
+/* ---- stop and start without systemd ---- */
+
+/* Hold the container's conf locked (start, stop, destroy one at a time); dies when the
+ * conf went away meanwhile. */
+static int lock_conf(void)
+{
+	int fd = open(p.conf, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat a, b;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			fail(EXIT_NOCONTAINER, "container '%s' does not exist", o.name);
+		fail_sys("lock", p.conf);
+	}
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			fail_sys("lock", p.conf);
+	if (fstat(fd, &a) < 0 || stat(p.conf, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+		fail(EXIT_NOCONTAINER, "container '%s' does not exist", o.name);
+	return fd;
+}
+
+/* What a stopped container leaves: its cgroups, the state file, veths (a netns goes away
+ * in the background, so container-prestart removes them now). */
+static int cleanup_direct(void)
+{
+	char *cg[2];
+	int rc = 0;
+
+	cgroups(cg);
+	for (int i = 0; i < 2; i++) {
+		if (!cg[i])
+			continue;
+		if (cg_remove(cg[i]) < 0)
+			warnc("remove cgroup: %s: %s", msg_esc(cg[i]), strerror(errno)), rc = -1;
+		/* the parent ncbox/ goes when it is empty: another container may still be in it */
+		*strrchr(cg[i], '/') = 0;
+		rmdir(cg[i]);
+		free(cg[i]);
+	}
+	if (unlink(p.state) < 0 && errno != ENOENT)
+		warnc("remove %s: %s", msg_esc(p.state), strerror(errno)), rc = -1;
+	if (exists(p.conf)) {
+		int r = run_applet("container-prestart", 0);
+
+		if (r)
+			warnc("container-prestart exited with status %d", r), rc = -1;
+	}
+	return rc;
+}
+
+/* Kill every process of the container: its payload first, so that nspawn can still tear
+ * down, then nspawn itself when it does not go. */
+static void kill_all(const struct state *s)
+{
+	char *cg[2], *payload;
+	int done = 0;
+
+	cgroups(cg);
+	for (int i = 0; i < 2 && !done; i++) {
+		if (!cg[i])
+			continue;
+		payload = xasprintf("%s/payload", cg[i]);
+		done = cg_populated(payload) && cg_kill(payload) == 0;
+		free(payload);
+	}
+	if (!done && proc_same(s->leader, s->leader_t))
+		kill(s->leader, SIGKILL);
+	if (!wait_gone(s->nspawn, s->nspawn_t, 5000)) {
+		done = 0;
+		for (int i = 0; i < 2 && !done; i++)
+			done = cg[i] && cg_kill(cg[i]) == 0;
+		if (!done && proc_same(s->nspawn, s->nspawn_t))
+			kill(s->nspawn, SIGKILL);
+		wait_gone(s->nspawn, s->nspawn_t, 5000);
+	}
+	free(cg[0]);
+	free(cg[1]);
+}
+
+static int stop_direct(int force)
+{
+	int lock = lock_conf(), ms = o.timeout_ms >= 0 ? o.timeout_ms : STOP_TIMEOUT_MS, rc;
+	struct state s;
+	char *cg[2];
+
+	state_read(&s);
+	if (proc_same(s.nspawn, s.nspawn_t)) {
+		if (!force && kill(s.nspawn, SIGTERM) < 0 && errno != ESRCH)
+			fail_sys("send SIGTERM to systemd-nspawn", "nspawn");
+		if (force || !wait_gone(s.nspawn, s.nspawn_t, ms))
+			kill_all(&s);
+		if (proc_same(s.nspawn, s.nspawn_t))
+			fail(EXIT_FAIL, "systemd-nspawn (PID %d) is still there after SIGKILL", (int)s.nspawn);
+	}
+	/* nspawn is gone; whatever joined the container goes with its PID namespace */
+	cgroups(cg);
+	for (int i = 0; i < 2; i++) {
+		long long end = now_ms() + 5000;
+
+		while (cg[i] && cg_populated(cg[i]) && now_ms() < end) {
+			cg_kill(cg[i]);
+			usleep(10000);
+		}
+		free(cg[i]);
+	}
+	rc = cleanup_direct();
+	close(lock);
+	return rc ? EXIT_FAIL : 0;
+}
+
+/* The last non-empty line of the log, for a message. */
+static char *log_tail(void)
+{
+	char *s = read_file(p.log, 1 << 20, NULL), *e, *b, *r;
+
+	if (!s)
+		return xstrdup("");
+	for (e = s + strlen(s); e > s && (e[-1] == '\n' || e[-1] == '\r'); e--)
+		;
+	*e = 0;
+	b = strrchr(s, '\n');
+	r = xstrdup(msg_esc(b ? b + 1 : s));
+	free(s);
+	return r;
+}
+
+/* The start failed after nspawn was started: take it down again, and say so. */
+static noreturn void start_failed(struct state *s, pid_t child, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static noreturn void start_failed(struct state *s, pid_t child, const char *fmt, ...)
+{
+	char what[512], *tail;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (child > 0) {
+		s->nspawn = child;
+		s->nspawn_t = s->nspawn_t ? s->nspawn_t : proc_start_time(child);
+		kill_all(s);
+		waitpid(child, NULL, WNOHANG);
+	}
+	cleanup_direct();
+	tail = log_tail();
+	fail(EXIT_FAIL, "%s%s%s (log: %s)", what, *tail ? ": " : "", tail, msg_esc(p.log));
+}
+
+/* Read one notification from nspawn (CHILD) on FD: the leader's PID once it is there. */
+static pid_t read_notify(int fd, pid_t child)
+{
+	char buf[4096], ctl[CMSG_SPACE(sizeof(struct ucred))];
+	struct iovec iov = { buf, sizeof(buf) - 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm;
+	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	pid_t sender = 0;
+
+	if (n <= 0)
+		return 0;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred uc;
+
+			memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
+			sender = uc.pid;
+		}
+	/* only nspawn's own word counts: anyone in this network namespace could write here */
+	if (sender != child)
+		return 0;
+	buf[n] = 0;
+	for (char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, "X_NSPAWN_LEADER_PID=", 20))
+			return (pid_t)strtol(l + 20, NULL, 10);
+	return 0;
+}
+
+static int start_direct(void)
+{
+	int lock = lock_conf(), ms = o.timeout_ms >= 0 ? o.timeout_ms : START_TIMEOUT_MS, sock, logfd, n = 0;
+	int cgfd[2] = { -1, -1 };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct state s;
+	char *cg[2], *notify, **env;
+	long long end;
+	pid_t child;
+
+	state_read(&s);
+	if (strcmp(direct_status(&s), "down")) {
+		close(lock);
+		return 0;
+	}
+	/* what an earlier run may have left, then a fresh state: starting, by us */
+	cleanup_direct();
+	memset(&s, 0, sizeof(s));
+	strcpy(s.phase, "starting");
+	s.starter = getpid();
+	s.starter_t = proc_start_time(s.starter);
+	state_write(&s);
+
+	applet_step("container-prestart");
+
+	/* nspawn --keep-unit stays in the cgroup it is started in, and puts itself and the
+	 * container into supervisor/ and payload/ below it: each container needs its own. */
+	cgroups(cg);
+	for (int i = 0; i < 2; i++) {
+		char *procs;
+
+		if (!cg[i])
+			continue;
+		if (mkdir_p(cg[i], 0755, NULL) < 0)
+			fail_sys("make cgroup", cg[i]);
+		procs = xasprintf("%s/cgroup.procs", cg[i]);
+		if ((cgfd[n++] = open(procs, O_WRONLY | O_CLOEXEC)) < 0)
+			fail_sys("open", procs);
+		free(procs);
+		free(cg[i]);
+	}
+
+	/* nspawn says on NOTIFY_SOCKET when the container runs: an abstract socket, no file */
+	notify = xasprintf("@ncbox/%s/%d", o.name, (int)getpid());
+	memcpy(sa.sun_path + 1, notify + 1, strlen(notify) - 1);
+	if ((sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int)) < 0 ||
+	    bind(sock, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(notify))) < 0)
+		fail_sys("make notify socket", notify);
+	if ((logfd = open(p.log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640)) < 0)
+		fail_sys("open log", p.log);
+	env = unit_env(xasprintf("NOTIFY_SOCKET=%s", notify));
+
+	if ((child = fork()) < 0)
+		fail_sys("fork", "container-start");
+	if (child == 0) {
+		char *argv[] = { "container-start", (char *)o.name, NULL };
+		int null = open("/dev/null", O_RDONLY);
+
+		setsid();
+		dup2(null, 0);
+		dup2(logfd, 1);
+		dup2(logfd, 2);
+		for (int i = 0; i < n; i++)
+			if (write(cgfd[i], "0", 1) != 1) {
+				warnc("join cgroup: %s", strerror(errno));
+				_exit(EXIT_FAIL);
+			}
+		execve("/proc/self/exe", argv, env);
+		warnc("run container-start: %s", strerror(errno));
+		_exit(EXIT_NOEXEC);
+	}
+	for (int i = 0; i < n; i++)
+		close(cgfd[i]);
+	close(logfd);
+	s.nspawn = child;
+	s.nspawn_t = proc_start_time(child);
+
+	end = now_ms() + ms;
+	while (!s.leader) {
+		struct pollfd pfd = { sock, POLLIN, 0 };
+		long long left = end - now_ms();
+		int status;
+
+		if (left <= 0)
+			start_failed(&s, child, "timed out after %d ms waiting for systemd-nspawn", ms);
+		if (poll(&pfd, 1, left > 100 ? 100 : (int)left) > 0)
+			s.leader = read_notify(sock, child);
+		if (!s.leader && waitpid(child, &status, WNOHANG) == child)
+			start_failed(&s, 0, "container-start exited with status %d before the container ran",
+				     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	}
+	close(sock);
+	/* container-start exec'd nspawn in the same process: its start time changed not */
+	s.leader_t = proc_start_time(s.leader);
+	state_write(&s);
+
+	int rc = run_applet("container-poststart", 0);
+
+	if (rc)
+		start_failed(&s, child, "container-poststart exited with status %d", rc);
+	strcpy(s.phase, "up");
+	state_write(&s);
+	close(lock);
+	return 0;
+}
+
+/* ---- entering a container ---- */
+
+static pid_t leader_pid(void)
+{
+	struct state s;
+
+	if (p.systemd)
+		return sd_leader(1);
+	state_read(&s);
+	if (!proc_same(s.nspawn, s.nspawn_t) || !proc_same(s.leader, s.leader_t))
+		fail(EXIT_FAIL, "unable to get container's main PID (it is not running)");
+	return s.leader;
+}
+
+/* root's home and shell from the container's /etc/passwd. */
+static void root_account(char **home, char **shell)
+{
+	char *pw = read_file("/etc/passwd", 4 << 20, NULL), *l;
+
+	*home = xstrdup("/root");
+	*shell = xstrdup("/bin/sh");
+	for (l = pw; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		char *f[7], *q = l;
+		int i;
+
+		if (strncmp(l, "root:", 5))
+			continue;
+		l[strcspn(l, "\n")] = 0;
+		for (i = 0; i < 7 && q; i++) {
+			f[i] = q;
+			if ((q = strchr(q, ':')))
+				*q++ = 0;
+		}
+		if (i == 7 && *f[5])
+			free(*home), *home = xstrdup(f[5]);
+		if (i == 7 && *f[6])
+			free(*shell), *shell = xstrdup(f[6]);
+		break;
+	}
+	free(pw);
+}
+
+/* In the container: become root as `su root -l` would, then run CMD (NULL: the login
+ * shell). Never returns. */
+static noreturn void exec_login(char **cmd)
+{
+	extern char **environ;
+	const char *term = getenv("TERM");
+	char *home, *shell, *base, **argv;
+	struct strv env = { 0 };
+	size_t n = 0;
+
+	root_account(&home, &shell);
+	strv_pushf(&env, "HOME=%s", home);
+	strv_pushf(&env, "SHELL=%s", shell);
+	strv_push(&env, xstrdup("USER=root"));
+	strv_push(&env, xstrdup("LOGNAME=root"));
+	strv_push(&env, xstrdup("PATH=" LOGIN_PATH));
+	if (term)
+		strv_pushf(&env, "TERM=%s", term);
+	environ = env.v;
+	if (chdir(home) < 0 && chdir("/") < 0)
+		warnc("cd %s: %s", msg_esc(home), strerror(errno));
+	while (cmd && cmd[n])
+		n++;
+	argv = xmalloc((n + 5) * sizeof(*argv));
+	base = strrchr(shell, '/');
+	if (access(shell, X_OK) == 0) {
+		/* a login shell ("-sh") reads the profile; "$@" is COMMAND and ARGS, unparsed */
+		argv[0] = xasprintf("-%s", base ? base + 1 : shell);
+		if (cmd) {
+			argv[1] = "-c";
+			argv[2] = "exec \"$@\"";
+			argv[3] = cmd[0];
+			memcpy(argv + 4, cmd, (n + 1) * sizeof(*argv));
+		} else {
+			argv[1] = NULL;
+		}
+		execv(shell, argv);
+		warnc("run %s: %s", msg_esc(shell), strerror(errno));
+		_exit(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
+	}
+	if (!cmd) {
+		warnc("no login shell in the container: %s: %s", msg_esc(shell), strerror(errno));
+		_exit(EXIT_NOTFOUND);
+	}
+	execvp(cmd[0], cmd);
+	warnc("run %s: %s", msg_esc(cmd[0]), strerror(errno));
+	_exit(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
+}
+
+static pid_t run_child;
+
+static void forward(int sig)
+{
+	if (run_child > 0)
+		kill(run_child, sig);
+}
+
+/* Run CMD (NULL: a login shell) in the container whose init is LEADER; its exit status. */
+static int enter_run(pid_t leader, char **cmd)
+{
+	unsigned long long t = proc_start_time(leader);
+	int cgfd[16], ncg, status;
+	struct ns_set ns;
+	const char *where;
+	char *cgwhere;
+	sigset_t block, old;
+
+	if (ns_open(leader, &ns, &where) < 0)
+		fail_sys("open namespaces of the container's init", where);
+	if ((ncg = cg_open_procs_of(leader, cgfd, 16, &cgwhere)) < 0)
+		fail_sys("open the container's cgroup", cgwhere ? cgwhere : "cgroup");
+	/* the files opened are the container's only if its init is still the same process */
+	if (!proc_same(leader, t))
+		fail(EXIT_FAIL, "unable to get container's main PID (its init (PID %d) exited)", (int)leader);
+	if (ns_enter_for_children(&ns, 0, &where) < 0)
+		fail(EXIT_FAIL, "enter %s namespace: %s", where, strerror(errno));
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	if ((run_child = fork()) < 0)
+		fail_sys("fork", "run");
+	if (run_child == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		/* first the cgroup, while the host's view still holds: then the namespaces */
+		for (int i = 0; i < ncg; i++)
+			if (write(cgfd[i], "0", 1) != 1) {
+				warnc("join the container's cgroup: %s", strerror(errno));
+				_exit(EXIT_FAIL);
+			}
+		if (ns_enter(&ns, &where) < 0) {
+			warnc("enter %s namespace: %s", where, strerror(errno));
+			_exit(EXIT_FAIL);
+		}
+		exec_login(cmd);
+	}
+	/* back to our own PID namespace: nothing else of ours is to live in the container's */
+	if (ns_enter_for_children(&ns, 1, &where) < 0)
+		warnc("leave %s namespace: %s", where, strerror(errno));
+	for (int i = 0; i < ncg; i++)
+		close(cgfd[i]);
+	ns_close(&ns);
+	/* ^C and ^\ are for the command; a TERM or HUP to us is passed on to it */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGTERM, forward);
+	signal(SIGHUP, forward);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	while (waitpid(run_child, &status, 0) < 0)
+		if (errno != EINTR)
+			fail_sys("wait for", "run");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* ---- Nix ---- */
+
+static void nix_argv_add_flags(struct strv *a)
+{
+	for (size_t i = 0; i < o.nix.n; i++)
+		strv_push(a, xstrdup(o.nix.v[i]));
+	for (size_t i = 0; i < o.nix2.n; i++)
+		strv_push(a, xstrdup(o.nix2.v[i]));
+}
+
+/* Run a Nix command: its exit code; -1 with errno when it could not start. */
+static int nix_run(struct strv *a)
+{
+	int rc = run_wait(a->v, 0);
+
+	strv_free(a);
+	return rc;
+}
+
+/* The profile links nix-env makes, for a host without nix-env: system-N-link -> PATH with
+ * N one more than the newest, then system -> system-N-link. */
+static int profile_links(const char *path)
+{
+	DIR *d = opendir(p.profile);
+	struct dirent *de;
+	long gen = 0;
+	char *link, *sys;
+	int rc;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		char *end;
+		long g;
+
+		if (strncmp(de->d_name, "system-", 7))
+			continue;
+		g = strtol(de->d_name + 7, &end, 10);
+		if (end != de->d_name + 7 && !strcmp(end, "-link") && g > gen)
+			gen = g;
+	}
+	closedir(d);
+	link = xasprintf("%s/system-%ld-link", p.profile, gen + 1);
+	sys = xasprintf("%s/system", p.profile);
+	rc = symlink_atomic(path, link);
+	if (rc == 0) {
+		char *rel = xasprintf("system-%ld-link", gen + 1);
+
+		rc = symlink_atomic(rel, sys);
+		free(rel);
+	}
+	free(link);
+	free(sys);
+	return rc;
+}
+
+/* nix-env -p PROFILE/system --set PATH; the links ourselves where there is no nix-env. */
+static int set_system(const char *path)
+{
+	struct strv a = { 0 };
+	int rc;
+
+	strv_push(&a, xstrdup("nix-env"));
+	strv_push(&a, xstrdup("-p"));
+	strv_pushf(&a, "%s/system", p.profile);
+	strv_push(&a, xstrdup("--set"));
+	strv_push(&a, xstrdup(path));
+	rc = nix_run(&a);
+	if (rc < 0 && errno == ENOENT)
+		return profile_links(path) < 0 ? -1 : 0;
+	return rc;
+}
+
+/* REF#ATTR into REF and ATTR (default "container"), as the Perl tool splits it. */
+static void flake_split(const char *flake, char **ref, char **attr)
+{
+	const char *h = strrchr(flake, '#');
+
+	if (h && h[1] && !strchr(h + 1, '"')) {
+		*ref = xstrndup(flake, (size_t)(h - flake));
+		*attr = xstrdup(h + 1);
+	} else {
+		*ref = xstrdup(flake);
+		*attr = xstrdup("container");
+	}
+}
+
+/* nix build of the flake's system; the store path (malloc'd), or NULL after a message. */
+static char *build_flake(const char *flake)
+{
+	char *ref, *attr, *out = xasprintf("%s/.build-result", p.profile), *path = NULL;
+	struct strv a = { 0 };
+	int rc;
+
+	flake_split(flake, &ref, &attr);
+	strv_push(&a, xstrdup("nix"));
+	strv_push(&a, xstrdup("build"));
+	strv_push(&a, xstrdup("-o"));
+	strv_push(&a, xstrdup(out));
+	nix_argv_add_flags(&a);
+	strv_push(&a, xstrdup("--"));
+	strv_pushf(&a, "%s#nixosConfigurations.\"%s\".config.system.build.toplevel", ref, attr);
+	unlink(out);
+	rc = nix_run(&a);
+	if (rc == 0 && !(path = realpath(out, NULL)))
+		rc = -1;
+	unlink(out);
+	if (rc)
+		warnc("failed to build container from flake '%s'%s%s", msg_esc(flake), rc < 0 ? ": " : "",
+		      rc < 0 ? strerror(errno) : "");
+	free(out);
+	free(ref);
+	free(attr);
+	return path;
+}
+
+/* ROOT/etc/nixos/configuration.nix, as the Perl tool writes it. */
+static int write_nixos_config(const char *file)
+{
+	char *extra = xstrdup(""), *text, *dir = xstrndup(file, strrchr(file, '/') - file);
+	int rc;
+
+	if (o.config && *o.config) {
+		free(extra);
+		extra = xstrdup(o.config);
+	} else if (o.config_file && *o.config_file) {
+		char *abs = realpath(o.config_file, NULL);
+
+		if (!abs)
+			fail_sys("resolve --config-file", o.config_file);
+		free(extra);
+		if (strspn(abs, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-/") == strlen(abs)) {
+			extra = xasprintf("imports = [ %s ];", abs);
+		} else {
+			/* a path literal cannot hold this one: a string appended to / can */
+			struct strv q = { 0 };
+			char *e = env_value(abs);
+
+			if (*e != '"')
+				strv_pushf(&q, "\"%s\"", e);
+			else
+				strv_push(&q, xstrdup(e));
+			extra = xasprintf("imports = [ (/. + %s) ];", q.v[0]);
+			strv_free(&q);
+			free(e);
+		}
+		free(abs);
+	}
+	text = xasprintf("{ config, lib, pkgs, ... }:\n\n"
+			 "{ boot.isContainer = true;\n"
+			 "  networking.hostName = lib.mkDefault \"%s\";\n"
+			 "  networking.useDHCP = false;\n"
+			 "  %s\n"
+			 "}\n",
+			 o.name, extra);
+	rc = mkdir_p(dir, 0755, NULL) < 0 || write_atomic(file, text, strlen(text), 0644, 0) < 0 ? -1 : 0;
+	free(extra);
+	free(text);
+	free(dir);
+	return rc;
+}
+
+/* nix-env -p PROFILE/system -I nixos-config=FILE -f NIXOS --set -A system FLAGS */
+static int build_nixos(const char *file)
+{
+	struct strv a = { 0 };
+
+	strv_push(&a, xstrdup("nix-env"));
+	strv_push(&a, xstrdup("-p"));
+	strv_pushf(&a, "%s/system", p.profile);
+	strv_push(&a, xstrdup("-I"));
+	strv_pushf(&a, "nixos-config=%s", file);
+	strv_push(&a, xstrdup("-f"));
+	strv_push(&a, xstrdup(o.nixos_path ? o.nixos_path : "<nixpkgs/nixos>"));
+	strv_push(&a, xstrdup("--set"));
+	strv_push(&a, xstrdup("-A"));
+	strv_push(&a, xstrdup("system"));
+	nix_argv_add_flags(&a);
+	return nix_run(&a);
+}
+
+/* ---- create ---- */
+
+/* The IPv4 ranges the confs use: [lo, hi], with the conf's name. */
+struct used {
+	uint32_t lo, hi;
+	char *conf;
+};
+static struct used *used;
+static size_t n_used;
+
+static void use(const struct ipaddr *a, const char *conf)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const unsigned char *b = a->bytes;
+	int prefix = a->prefix;
+	uint32_t v, mask;
+
+	if (a->family == AF_INET6) {
+		if (memcmp(b, mapped, 12))
+			return;
+		b += 12;
+		prefix = prefix < 0 ? -1 : prefix < 96 ? 0 : prefix - 96;
+	} else if (a->family != AF_INET) {
+		return;
+	}
+	v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	mask = prefix < 0 || prefix >= 32 ? 0xffffffffu : prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+	used = xrealloc(used, (n_used + 1) * sizeof(*used));
+	used[n_used++] = (struct used){ v & mask, v | ~mask, xstrdup(conf) };
+}
+
+static void use_value(const char *val, const char *conf)
+{
+	struct ipaddr a;
+	const char *why;
+
+	if (val && *val && addr_parse(val, AF_UNSPEC, &a, &why) == 0)
+		use(&a, conf);
+}
+
+static int is_podman_conf(const char *dir, const char *stem)
+{
+	const char *base = strrchr(dir, '/');
+
+	return !strcmp(base ? base + 1 : dir, "containers") &&
+	       (!strcmp(stem, "libpod") || !strcmp(stem, "containers") || !strcmp(stem, "registries"));
+}
+
+/* The container names in the config dir, sorted. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void conf_names(struct strv *out)
+{
+	const char *dir = config_dir();
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d) {
+		if (errno == ENOENT)
+			return;
+		fail_sys("read config dir", dir);
+	}
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' || n <= 5 || strcmp(de->d_name + n - 5, ".conf"))
+			continue;
+		de->d_name[n - 5] = 0;
+		if (!is_podman_conf(dir, de->d_name))
+			strv_push(out, xstrdup(de->d_name));
+	}
+	closedir(d);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+}
+
+/* Every address in every conf (but NAME's own). */
+static void read_used(void)
+{
+	static const char *keys[] = { "HOST_ADDRESS", "LOCAL_ADDRESS", "HOST_ADDRESS6", "LOCAL_ADDRESS6" };
+	struct strv names = { 0 };
+
+	conf_names(&names);
+	for (size_t i = 0; i < names.n; i++) {
+		char *path = xasprintf("%s/%s.conf", config_dir(), names.v[i]), err[512], *buf;
+		struct conf c = { 0 };
+		const char *v;
+		size_t len;
+
+		if (!(buf = read_file(path, CONF_MAX_SIZE, &len))) {
+			if (errno != ENOENT)
+				fail(EXIT_FAIL, "read %s to find a free address: %s", msg_esc(path), strerror(errno));
+			free(path);
+			continue;
+		}
+		if (envfile_parse(&c, path, buf, len, err, sizeof(err)) < 0)
+			fail(EXIT_CONFIG, "%s (every conf is read to find a free address)", err);
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			use_value(conf_file_get(&c, keys[k]), names.v[i]);
+		if ((v = conf_file_get(&c, "EXTRA_VETHS"))) {
+			struct veth *vv;
+			size_t nv;
+
+			if (veths_parse(v, &vv, &nv, err, sizeof(err)) == 0) {
+				for (size_t k = 0; k < nv; k++) {
+					use(&vv[k].host4, names.v[i]);
+					use(&vv[k].local4, names.v[i]);
+					use(&vv[k].host6, names.v[i]);
+					use(&vv[k].local6, names.v[i]);
+				}
+				veths_free(vv, nv);
+			}
+		}
+		conf_free(&c);
+		free(buf);
+		free(path);
+	}
+	strv_free(&names);
+}
+
+/* The conf that uses address V, or NULL. */
+static const char *user_of(uint32_t v)
+{
+	for (size_t i = 0; i < n_used; i++)
+		if (used[i].lo <= v && v <= used[i].hi)
+			return used[i].conf;
+	return NULL;
+}
+
+/* The user's --host-address/--local-address value VAL checked, as an IPv4 address. */
+static uint32_t check_given(const char *opt, const char *val)
+{
+	struct ipaddr a;
+	const char *why, *by;
+	uint32_t v;
+
+	if (addr_parse(val, AF_INET, &a, &why) < 0)
+		die_usage("--%s '%s': %s", opt, msg_esc(val), why);
+	v = (uint32_t)a.bytes[0] << 24 | (uint32_t)a.bytes[1] << 16 | (uint32_t)a.bytes[2] << 8 | a.bytes[3];
+	if ((by = user_of(v)))
+		fail(EXIT_FAIL, "address %s is in use by container '%s'", msg_esc(val), msg_esc(by));
+	return v;
+}
+
+static void check_port(const char *ports)
+{
+	const char *e = ports;
+
+	while (1) {
+		size_t n = strcspn(e, ",");
+		char *entry = xstrndup(e, n), *q = entry, *end;
+		int parts = 0;
+
+		if (!strncmp(q, "tcp:", 4) || !strncmp(q, "udp:", 4))
+			q += 4;
+		while (*q) {
+			long v = strtol(q, &end, 10);
+
+			if (end == q || v < 1 || v > 65535 || (*end && *end != ':') || ++parts > 2)
+				die_usage("--port '%s': entry '%s' is not [tcp:|udp:]HOSTPORT[:CONTAINERPORT]",
+					  msg_esc(ports), msg_esc(entry));
+			q = *end ? end + 1 : end;
+			if (!*q && *end)
+				parts = 3;
+		}
+		if (!parts || parts > 2)
+			die_usage("--port '%s': entry '%s' is not [tcp:|udp:]HOSTPORT[:CONTAINERPORT]", msg_esc(ports),
+				  msg_esc(entry));
+		free(entry);
+		if (!e[n])
+			break;
+		e += n + 1;
+	}
+}
+
+static int kernel_has_altnames(void)
+{
+	struct utsname u;
+	char *end;
+	long maj, min;
+
+	if (uname(&u) < 0)
+		return 0;
+	maj = strtol(u.release, &end, 10);
+	min = *end == '.' ? strtol(end + 1, NULL, 10) : 0;
+	return maj > 5 || (maj == 5 && min >= 8);
+}
+
+static void check_value(const char *opt, const char *v)
+{
+	for (const unsigned char *c = (const unsigned char *)v; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			die_usage("--%s '%s': control characters are not allowed", opt, msg_esc(v));
+}
+
+/* What create made, to be removed again when it fails. */
+static struct strv made;
+
+static noreturn void create_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static noreturn void create_failed(const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	/* newest first; the conf was made first, so it goes last */
+	for (size_t i = made.n; i-- > 0;) {
+		char *failed;
+
+		if (remove_tree(made.v[i], &failed) < 0) {
+			warnc("clean up: remove %s: %s", msg_esc(failed ? failed : made.v[i]), strerror(errno));
+			free(failed);
+		}
+	}
+	fail(EXIT_FAIL, "%s", what);
+}
+
+static void mkdir_made(const char *dir, mode_t mode)
+{
+	char *top;
+
+	if (mkdir_p(dir, mode, &top) < 0)
+		create_failed("make %s: %s", msg_esc(dir), strerror(errno));
+	if (top)
+		strv_push(&made, top);
+}
+
+static void check_name_for_create(const char *name)
+{
+	if (strchr(name, '_'))
+		fail(EXIT_CONFIG, "container name '%s' has a '_', which systemd-nspawn takes in no machine name",
+		     msg_esc(name));
+	if (name[strlen(name) - 1] == '-')
+		fail(EXIT_CONFIG, "container name '%s' ends in '-', which systemd-nspawn takes in no machine name",
+		     msg_esc(name));
+	if (strlen(name) > 11 && !kernel_has_altnames())
+		fail(EXIT_CONFIG, "container name '%s' is too long (over 11 characters needs interface altnames, "
+				  "Linux 5.8 or later)",
+		     msg_esc(name));
+}
+
+static int cmd_create(void)
+{
+	char *name = xstrdup(o.name), *conf, *host = NULL, *local = NULL, *sys = NULL, *v;
+	int lock, nr = 0;
+	struct stat st;
+
+	/* everything given is checked before anything is made */
+	if (!o.host_address != !o.local_address)
+		die_usage("With --host-address set, --local-address is required as well!");
+	if (o.config && o.config_file)
+		die_usage("--config and --config-file are mutually incompatible. "
+			  "Please define one or the other, but not both");
+	if (o.system_path && (o.config || o.config_file || o.flake))
+		die_usage("--system-path goes with none of --config, --config-file and --flake");
+	if (o.host_network && (o.host_address || o.bridge || o.port))
+		die_usage("--use-host-network goes with none of --host-address, --local-address, --bridge "
+			  "and --port");
+	if (o.bridge) {
+		const char *why;
+
+		if (ifname_check(o.bridge, &why) < 0)
+			die_usage("--bridge '%s': %s", msg_esc(o.bridge), why);
+	}
+	if (o.port)
+		check_port(o.port);
+	if (o.flake)
+		check_value("flake", o.flake);
+	if (o.system_path && stat(o.system_path, &st) < 0)
+		fail_sys("system path", o.system_path);
+	if (o.config_file && stat(o.config_file, &st) < 0)
+		fail_sys("config file", o.config_file);
+
+	if (mkdir_p(config_dir(), 0755, NULL) < 0)
+		fail_sys("make config dir", config_dir());
+	if (mkdir_p(state_dir(), 0700, NULL) < 0)
+		fail_sys("make state dir", state_dir());
+	if (mkdir_p("/run/lock", 0755, NULL) < 0 ||
+	    (lock = open(LOCK_PATH, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
+		fail_sys("open lock", LOCK_PATH);
+	while (flock(lock, LOCK_EX) < 0)
+		if (errno != EINTR)
+			fail_sys("lock", LOCK_PATH);
+
+	for (;;) {
+		set_paths(name);
+		if (!o.ensure_unique || (!exists(p.conf) && !exists(p.root)))
+			break;
+		free(name);
+		name = xasprintf("%s-%d", o.name, nr++);
+		if (strlen(name) > NAME_MAX_LEN)
+			fail(EXIT_CONFIG, "no unique name left below %d bytes", NAME_MAX_LEN);
+	}
+	o.name = name;
+	if (exists(p.conf))
+		fail(EXIT_EXISTS, "container '%s' already exists", name);
+	check_name_for_create(name);
+
+	if (!o.host_network) {
+		read_used();
+		if (o.host_address) {
+			if (check_given("host-address", o.host_address) == check_given("local-address", o.local_address))
+				die_usage("--host-address and --local-address are the same address");
+			host = xstrdup(o.host_address);
+			local = xstrdup(o.local_address);
+		} else {
+			for (int n = 1; n < 255 && !host; n++) {
+				uint32_t h = 0x0ae90001u | (uint32_t)n << 8;
+
+				if (!user_of(h) && !user_of(h + 1)) {
+					host = xasprintf("10.233.%d.1", n);
+					local = xasprintf("10.233.%d.2", n);
+				}
+			}
+			if (!host)
+				fail(EXIT_FAIL, "out of IP addresses");
+		}
+		v = o.flake ? env_value(o.flake) : NULL;
+		conf = xasprintf("PRIVATE_NETWORK=1\nHOST_ADDRESS=%s\nLOCAL_ADDRESS=%s\nHOST_BRIDGE=%s\n"
+				 "HOST_PORT=%s\nAUTO_START=%d\n%s%s%s",
+				 host, local, o.bridge ? o.bridge : "", o.port ? o.port : "", o.auto_start,
+				 v ? "FLAKE=" : "", v ? v : "", v ? "\n" : "");
+	} else {
+		v = o.flake ? env_value(o.flake) : NULL;
+		conf = xasprintf("PRIVATE_NETWORK=0\nAUTO_START=%d\n%s%s%s", o.auto_start, v ? "FLAKE=" : "",
+				 v ? v : "", v ? "\n" : "");
+	}
+	free(v);
+	if (write_atomic(p.conf, conf, strlen(conf), 0644, 1) < 0) {
+		if (errno == EEXIST)
+			fail(EXIT_EXISTS, "container '%s' already exists", name);
+		fail_sys("write", p.conf);
+	}
+	strv_push(&made, xstrdup(p.conf));
+	free(conf);
+	close(lock);
+	if (host)
+		fprintf(stderr, "host IP is %s, container IP is %s\n", host, local);
+
+	/* the per-container directory is 0700: host users must not reach into the guest's */
+	{
+		char *per = xasprintf("%s/profiles/per-container", nix_dir());
+
+		mkdir_made(per, 0700);
+		free(per);
+	}
+	mkdir_made(p.profile, 0755);
+	if (o.flake && !(sys = build_flake(o.flake)))
+		create_failed("failed to build initial container configuration");
+	if (sys || o.system_path) {
+		int rc = set_system(sys ? sys : o.system_path);
+
+		if (rc)
+			create_failed("failed to set initial container configuration (%s)",
+				      rc < 0 ? strerror(errno) : "nix-env failed");
+	} else {
+		char *etc = xasprintf("%s/etc/nixos", p.root), *file = xasprintf("%s/configuration.nix", etc);
+		int rc;
+
+		mkdir_made(etc, 0755);
+		if (!exists(file))
+			strv_push(&made, xstrdup(file));
+		if (write_nixos_config(file) < 0)
+			create_failed("write %s: %s", msg_esc(file), strerror(errno));
+		if ((rc = build_nixos(file)))
+			create_failed("failed to build initial container configuration (%s)",
+				      rc < 0 ? strerror(errno) : "nix-env failed");
+		free(etc);
+		free(file);
+	}
+	free(sys);
+	free(host);
+	free(local);
+	if (o.ensure_unique)
+		printf("%s\n", name);
+	return 0;
+}
+
+/* ---- the other commands ---- */
+
+static void print_json_str(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
+		if (*c == '"' || *c == '\\')
+			printf("\\%c", *c);
+		else if (*c < 0x20)
+			printf("\\u%04x", *c);
+		else
+			putchar(*c);
+	}
+	putchar('"');
+}
+
+static void print_json_opt(const char *key, const char *v, int last)
+{
+	printf("\"%s\":", key);
+	if (v)
+		print_json_str(v);
+	else
+		fputs("null", stdout);
+	fputs(last ? "" : ",", stdout);
+}
+
+/* An address value without its prefix length (NULL when unset or not an address). */
+static char *bare_addr(const char *v, int family)
+{
+	struct ipaddr a;
+	const char *why;
+	char buf[64];
+
+	if (!v || !*v || addr_parse(v, family, &a, &why) < 0)
+		return NULL;
+	a.prefix = -1;
+	return xstrdup(addr_format(&a, buf, sizeof(buf)));
+}
+
+static int cmd_list(void)
+{
+	struct strv names = { 0 };
+	char **st = NULL;
+
+	conf_names(&names);
+	if (!o.json) {
+		for (size_t i = 0; i < names.n; i++)
+			printf("%s\n", names.v[i]);
+		strv_free(&names);
+		return 0;
+	}
+	st = xmalloc((names.n + 1) * sizeof(*st));
+	if (p.systemd && names.n) {
+		/* one systemctl for all of them */
+		struct strv a = { 0 };
+		char *out, *l, *id = NULL;
+
+		strv_push(&a, xstrdup("systemctl"));
+		strv_push(&a, xstrdup("show"));
+		strv_push(&a, xstrdup("-p"));
+		strv_push(&a, xstrdup("Id,ActiveState"));
+		for (size_t i = 0; i < names.n; i++)
+			strv_pushf(&a, "container@%s.service", names.v[i]);
+		capture(&out, a.v);
+		strv_free(&a);
+		for (size_t i = 0; i < names.n; i++)
+			st[i] = "down";
+		for (l = strtok(out, "\n"); l; l = strtok(NULL, "\n")) {
+			if (!strncmp(l, "Id=", 3))
+				id = l + 3;
+			else if (!strncmp(l, "ActiveState=", 12) && id)
+				for (size_t i = 0; i < names.n; i++) {
+					char *u = xasprintf("container@%s.service", names.v[i]);
+
+					if (!strcmp(u, id))
+						st[i] = (char *)sd_status_of(l + 12);
+					free(u);
+				}
+		}
+		free(out);
+	}
+	putchar('[');
+	for (size_t i = 0; i < names.n; i++) {
+		struct conf c = { 0 };
+		const char *pn, *as;
+		char *ip, *hip;
+
+		o.name = names.v[i];
+		set_paths(o.name);
+		if (!p.systemd) {
+			struct state s;
+
+			state_read(&s);
+			st[i] = (char *)direct_status(&s);
+		}
+		if (envfile_load(&c, p.conf) < 0 && errno != ENOENT)
+			exit(EXIT_CONFIG);
+		ip = bare_addr(conf_file_get(&c, "LOCAL_ADDRESS"), AF_INET);
+		if (!ip)
+			ip = bare_addr(conf_file_get(&c, "LOCAL_ADDRESS6"), AF_INET6);
+		hip = bare_addr(conf_file_get(&c, "HOST_ADDRESS"), AF_INET);
+		if (!hip)
+			hip = bare_addr(conf_file_get(&c, "HOST_ADDRESS6"), AF_INET6);
+		pn = conf_file_get(&c, "PRIVATE_NETWORK");
+		as = conf_file_get(&c, "AUTO_START");
+		printf("%s{\"name\":", i ? "," : "");
+		print_json_str(names.v[i]);
+		printf(",\"status\":\"%s\",", st[i]);
+		print_json_opt("ip", ip, 0);
+		print_json_opt("host_ip", hip, 0);
+		printf("\"private_network\":%s,\"auto_start\":%s,\"declarative\":%s}",
+		       pn && !strcmp(pn, "1") ? "true" : "false", as && !strcmp(as, "1") ? "true" : "false",
+		       access(p.conf, W_OK) < 0 ? "true" : "false");
+		free(ip);
+		free(hip);
+		conf_free(&c);
+	}
+	printf("]\n");
+	free(st);
+	strv_free(&names);
+	o.name = NULL;
+	return 0;
+}
+
+static int cmd_status(void)
+{
+	const char *st = status_of();
+
+	if (!o.json) {
+		printf("%s\n", st);
+		return 0;
+	}
+	pid_t leader = 0;
+
+	if (!strcmp(st, "up")) {
+		struct state s;
+
+		if (p.systemd)
+			leader = sd_leader(0);
+		else if (state_read(&s), proc_same(s.leader, s.leader_t))
+			leader = s.leader;
+	}
+	printf("{\"name\":");
+	print_json_str(o.name);
+	printf(",\"status\":\"%s\",\"leader\":", st);
+	if (leader)
+		printf("%d}\n", (int)leader);
+	else
+		printf("null}\n");
+	return 0;
+}
+
+static int cmd_start(void)
+{
+	if (p.systemd) {
+		sd_unit("start", "failed to start container");
+		return 0;
+	}
+	return start_direct();
+}
+
+static int cmd_stop(void)
+{
+	if (p.systemd) {
+		sd_unit("stop", "failed to stop container");
+		return 0;
+	}
+	return stop_direct(0);
+}
+
+static int cmd_restart(void)
+{
+	int rc = cmd_stop();
+
+	return rc ? rc : cmd_start();
+}
+
+static int terminate(void)
+{
+	if (!p.systemd)
+		return stop_direct(1);
+
+	pid_t leader = sd_leader(1);
+	unsigned long long t = proc_start_time(leader);
+	char *argv[] = { "machinectl", "terminate", (char *)o.name, NULL };
+	int rc = run_wait(argv, 0);
+
+	if (rc)
+		fail(EXIT_FAIL, "failed to terminate container (machinectl terminate %s %s)", o.name,
+		     rc < 0 ? strerror(errno) : "failed");
+	if (!wait_gone(leader, t, o.timeout_ms >= 0 ? o.timeout_ms : STOP_TIMEOUT_MS))
+		fail(EXIT_FAIL, "the container's init (PID %d) is still there after machinectl terminate", (int)leader);
+	return 0;
+}
+
+static int cmd_terminate(void)
+{
+	return terminate();
+}
+
+static int cmd_destroy(void)
+{
+	const char *gone[] = { p.profile, p.gcroots, p.root, p.log, p.state };
+	int lock;
+
+	if (access(p.conf, W_OK) < 0)
+		fail(EXIT_FAIL, "cannot destroy declarative container (remove it from your configuration.nix instead)");
+	if (strcmp(status_of(), "down") && terminate())
+		fail(EXIT_FAIL, "failed to terminate container");
+	lock = lock_conf();
+	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+		char *failed;
+
+		if (remove_tree(gone[i], &failed) < 0)
+			fail(EXIT_FAIL, "remove %s: %s", msg_esc(failed ? failed : gone[i]), strerror(errno));
+	}
+	if (unlink(p.conf) < 0)
+		fail_sys("remove", p.conf);
+	close(lock);
+	return 0;
+}
+
+static int cmd_update(void)
+{
+	struct conf c = { 0 };
+	char *sys = NULL, *flake = NULL;
+	int rc;
+
+	if (o.config && o.config_file)
+		die_usage("--config and --config-file are mutually incompatible. "
+			  "Please define one or the other, but not both");
+	if (o.system_path && (o.config || o.config_file || o.flake))
+		die_usage("--system-path goes with none of --config, --config-file and --flake");
+	conf_load(&c, o.name);
+	if (o.flake)
+		flake = xstrdup(o.flake);
+	else if (!o.config && !o.config_file && !o.system_path && conf_file_get(&c, "FLAKE") &&
+		 *conf_file_get(&c, "FLAKE"))
+		flake = xstrdup(conf_file_get(&c, "FLAKE"));
+	if (mkdir_p(p.profile, 0755, NULL) < 0)
+		fail_sys("make", p.profile);
+	if (flake || o.system_path) {
+		if (flake && !(sys = build_flake(flake)))
+			exit(EXIT_FAIL);
+		if ((rc = set_system(sys ? sys : o.system_path)))
+			fail(EXIT_FAIL, "failed to set container configuration (%s)",
+			     rc < 0 ? strerror(errno) : "nix-env failed");
+	} else {
+		char *file = xasprintf("%s/etc/nixos/configuration.nix", p.root);
+
+		if ((o.config && *o.config) || (o.config_file && *o.config_file))
+			if (write_nixos_config(file) < 0)
+				fail_sys("write", file);
+		if ((rc = build_nixos(file)))
+			fail(EXIT_FAIL, "failed to build container configuration (%s)",
+			     rc < 0 ? strerror(errno) : "nix-env failed");
+		free(file);
+	}
+	if (!strcmp(status_of(), "up")) {
+		fprintf(stderr, "reloading container...\n");
+		if (p.systemd) {
+			sd_unit("reload", "failed to reload container");
+		} else {
+			const char *sp = conf_file_get(&c, "SYSTEM_PATH");
+			char *stc = xasprintf("%s/bin/switch-to-configuration", sp && *sp ? sp : "/nix/var/nix/profiles/system");
+			char *cmd[] = { stc, "test", NULL };
+
+			if ((rc = enter_run(leader_pid(), cmd)))
+				fail(EXIT_FAIL, "failed to reload container (switch-to-configuration exited with status %d)", rc);
+			free(stc);
+		}
+	}
+	free(sys);
+	free(flake);
+	conf_free(&c);
+	return 0;
+}
+
+static int cmd_login(void)
+{
+	if (p.systemd) {
+		char *argv[] = { "machinectl", "login", "--", (char *)o.name, NULL };
+
+		execvp(argv[0], argv);
+		fail_sys("run", "machinectl");
+	}
+	char *cmd[] = { "login", NULL };
+
+	return enter_run(leader_pid(), cmd);
+}
+
+static int cmd_root_login(void)
+{
+	return enter_run(leader_pid(), NULL);
+}
+
+static int cmd_run(void)
+{
+	return enter_run(leader_pid(), o.args.v + 2);
+}
+
+static int cmd_show_ip(void)
+{
+	struct conf c = { 0 };
+	const char *pn;
+	char *ip;
+
+	conf_load(&c, o.name);
+	ip = bare_addr(conf_file_get(&c, "LOCAL_ADDRESS"), AF_INET);
+	if (!ip)
+		ip = bare_addr(conf_file_get(&c, "LOCAL_ADDRESS6"), AF_INET6);
+	pn = conf_file_get(&c, "PRIVATE_NETWORK");
+	if (!ip && (!pn || strcmp(pn, "1")))
+		fail(EXIT_FAIL, "container uses host network, no separate IP address");
+	if (!ip)
+		fail(EXIT_FAIL, "cannot get IP address");
+	printf("%s\n", ip);
+	free(ip);
+	conf_free(&c);
+	return 0;
+}
+
+static int cmd_show_host_key(void)
+{
+	char *fn = xasprintf("%s/etc/ssh/ssh_host_ed25519_key.pub", p.root), *key;
+	size_t len;
+
+	if (!exists(fn)) {
+		free(fn);
+		fn = xasprintf("%s/etc/ssh/ssh_host_ecdsa_key.pub", p.root);
+	}
+	if (!(key = read_file(fn, 1 << 20, &len)))
+		fail_sys("read host key", fn);
+	fwrite(key, 1, len, stdout);
+	free(key);
+	free(fn);
+	return 0;
+}
+
+static const struct command {
+	const char *name;
+	int (*fn)(void);
+} commands[] = {
+	{ "list", cmd_list },	  { "create", cmd_create },	  { "destroy", cmd_destroy },
+	{ "start", cmd_start },	  { "stop", cmd_stop },		  { "restart", cmd_restart },
+	{ "terminate", cmd_terminate }, { "status", cmd_status }, { "update", cmd_update },
+	{ "login", cmd_login },	  { "root-login", cmd_root_login }, { "run", cmd_run },
+	{ "show-ip", cmd_show_ip }, { "show-host-key", cmd_show_host_key },
+};
 
 int nixos_container_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	not_built();
+	const struct command *c = NULL;
+	const char *why;
+	struct stat st;
+
+	umask(022);
+	setenv("NIXOS_CONFIG", "", 1);
+	parse_args(argc, argv);
+	if (!o.args.n)
+		die_usage("no action specified");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]) && !c; i++)
+		if (!strcmp(commands[i].name, o.args.v[0]))
+			c = &commands[i];
+	if (!c)
+		die_usage("unknown action '%s'", msg_esc(o.args.v[0]));
+	o.cmd = c->name;
+	p.systemd = systemd_booted();
+	/* as the Perl tool, on every run; only create needs them, and says so */
+	mkdir_p(config_dir(), 0755, NULL);
+	mkdir_p(state_dir(), 0700, NULL);
+	if (c->fn == cmd_list)
+		return o.args.n > 1 ? (die_usage("list takes no NAME"), 0) : cmd_list();
+	if (o.args.n < 2)
+		die_usage("no container name specified");
+	if (o.args.n > 2 && c->fn != cmd_run)
+		die_usage("too many operands: '%s'", msg_esc(o.args.v[2]));
+	if (o.args.n < 3 && c->fn == cmd_run)
+		die_usage("run needs a COMMAND: nixos-container run NAME -- COMMAND [ARGS...]");
+	if (name_check(o.args.v[1], &why) < 0)
+		die(EXIT_CONFIG, "%s: '%s': %s%s", o.cmd, msg_esc(o.args.v[1]),
+		    strncmp(why, "invalid container name", 22) ? "invalid container name: " : "", why);
+	o.name = o.args.v[1];
+	set_paths(o.name);
+	if (c->fn != cmd_create && stat(p.conf, &st) < 0) {
+		if (errno != ENOENT)
+			fail_sys("read", p.conf);
+		if (c->fn == cmd_destroy)
+			return 0;
+		if (c->fn == cmd_status)
+			printf(o.json ? "{\"name\":\"%s\",\"status\":\"gone\",\"leader\":null}\n" : "gone\n", o.name);
+		fail(EXIT_NOCONTAINER, "container '%s' does not exist", o.name);
+	}
+	return c->fn();
 }

@@ -14,6 +14,8 @@ enum {
 	EXIT_USAGE = 2,      /* bad command line */
 	EXIT_CONFIG = 3,     /* bad configuration: env file, key, value, name */
 	EXIT_PERM = 4,       /* a capability the applet needs is missing */
+	EXIT_NOCONTAINER = 5, /* nixos-container: no such container (no NAME.conf) */
+	EXIT_EXISTS = 6,     /* nixos-container create: the container exists already */
 	EXIT_NOEXEC = 126,   /* a program to chainload could not be executed */
 	EXIT_NOTFOUND = 127, /* unknown applet, or a program to run is missing */
 };
