@@ -156,7 +156,7 @@ static struct {
 
 /* Where a container's things are. */
 static struct {
-	char *conf, *root, *profile, *gcroots, *run, *state, *log;
+	char *conf, *root, *profile, *gcroots, *state, *log, *nixos_config;
 	int systemd;
 } p;
 
@@ -359,12 +359,14 @@ static const char *run_dir(void)
 static void set_paths(const char *name)
 {
 	free(p.conf), free(p.root), free(p.profile), free(p.gcroots), free(p.state), free(p.log);
+	free(p.nixos_config);
 	p.conf = xasprintf("%s/%s.conf", config_dir(), name);
 	p.root = xasprintf("%s/%s", state_dir(), name);
 	p.profile = xasprintf("%s/profiles/per-container/%s", nix_dir(), name);
 	p.gcroots = xasprintf("%s/gcroots/per-container/%s", nix_dir(), name);
 	p.state = xasprintf("%s/%s.state", run_dir(), name);
 	p.log = xasprintf("%s/%s.log", run_dir(), name);
+	p.nixos_config = xasprintf("%s/etc/nixos/configuration.nix", p.root);
 }
 
 static int exists(const char *path)
@@ -1198,10 +1200,10 @@ static void flake_split(const char *flake, char **ref, char **attr)
 	}
 }
 
-/* nix build of the flake's system; the store path (malloc'd), or NULL after a message. */
-static char *build_flake(const char *flake)
+/* nix build of the flake's system into *PATH (malloc'd): 0, else a message in WHY. */
+static int build_flake(const char *flake, char **path, char *why, size_t len)
 {
-	char *ref, *attr, *out = xasprintf("%s/.build-result", p.profile), *path = NULL;
+	char *ref, *attr, *out = xasprintf("%s/.build-result", p.profile);
 	struct strv a = { 0 };
 	int rc;
 
@@ -1215,16 +1217,20 @@ static char *build_flake(const char *flake)
 	strv_pushf(&a, "%s#nixosConfigurations.\"%s\".config.system.build.toplevel", ref, attr);
 	unlink(out);
 	rc = nix_run(&a);
-	if (rc == 0 && !(path = realpath(out, NULL)))
-		rc = -1;
+	if (rc < 0)
+		snprintf(why, len, "failed to build container from flake '%s' (run nix: %s)", msg_esc(flake),
+			 strerror(errno));
+	else if (rc)
+		snprintf(why, len, "failed to build container from flake '%s' (nix build exited with status %d)",
+			 msg_esc(flake), rc);
+	else if (!(*path = realpath(out, NULL)))
+		snprintf(why, len, "failed to build container from flake '%s' (no result: %s)", msg_esc(flake),
+			 strerror(errno)), rc = -1;
 	unlink(out);
-	if (rc)
-		warnc("failed to build container from flake '%s'%s%s", msg_esc(flake), rc < 0 ? ": " : "",
-		      rc < 0 ? strerror(errno) : "");
 	free(out);
 	free(ref);
 	free(attr);
-	return path;
+	return rc;
 }
 
 /* ROOT/etc/nixos/configuration.nix, as the Perl tool writes it. */
@@ -1540,7 +1546,7 @@ static void check_name_for_create(const char *name)
 
 static int cmd_create(void)
 {
-	char *name = xstrdup(o.name), *conf, *host = NULL, *local = NULL, *sys = NULL, *v;
+	char *name = xstrdup(o.name), *conf, *sys = NULL, *v, why[512], host[64] = "", local[64] = "";
 	int lock, nr = 0;
 	struct stat st;
 
@@ -1600,18 +1606,18 @@ static int cmd_create(void)
 		if (o.host_address) {
 			if (check_given("host-address", o.host_address) == check_given("local-address", o.local_address))
 				die_usage("--host-address and --local-address are the same address");
-			host = xstrdup(o.host_address);
-			local = xstrdup(o.local_address);
+			snprintf(host, sizeof(host), "%s", o.host_address);
+			snprintf(local, sizeof(local), "%s", o.local_address);
 		} else {
-			for (int n = 1; n < 255 && !host; n++) {
+			for (int n = 1; n < 255 && !*host; n++) {
 				uint32_t h = 0x0ae90001u | (uint32_t)n << 8;
 
 				if (!user_of(h) && !user_of(h + 1)) {
-					host = xasprintf("10.233.%d.1", n);
-					local = xasprintf("10.233.%d.2", n);
+					snprintf(host, sizeof(host), "10.233.%d.1", n);
+					snprintf(local, sizeof(local), "10.233.%d.2", n);
 				}
 			}
-			if (!host)
+			if (!*host)
 				fail(EXIT_FAIL, "out of IP addresses");
 		}
 		v = o.flake ? env_value(o.flake) : NULL;
@@ -1633,7 +1639,7 @@ static int cmd_create(void)
 	strv_push(&made, xstrdup(p.conf));
 	free(conf);
 	close(lock);
-	if (host)
+	if (*host)
 		fprintf(stderr, "host IP is %s, container IP is %s\n", host, local);
 
 	/* the per-container directory is 0700: host users must not reach into the guest's */
@@ -1644,8 +1650,8 @@ static int cmd_create(void)
 		free(per);
 	}
 	mkdir_made(p.profile, 0755);
-	if (o.flake && !(sys = build_flake(o.flake)))
-		create_failed("failed to build initial container configuration");
+	if (o.flake && build_flake(o.flake, &sys, why, sizeof(why)))
+		create_failed("%s", why);
 	if (sys || o.system_path) {
 		int rc = set_system(sys ? sys : o.system_path);
 
@@ -1653,23 +1659,20 @@ static int cmd_create(void)
 			create_failed("failed to set initial container configuration (%s)",
 				      rc < 0 ? strerror(errno) : "nix-env failed");
 	} else {
-		char *etc = xasprintf("%s/etc/nixos", p.root), *file = xasprintf("%s/configuration.nix", etc);
+		char *etc = xstrndup(p.nixos_config, strrchr(p.nixos_config, '/') - p.nixos_config);
 		int rc;
 
 		mkdir_made(etc, 0755);
-		if (!exists(file))
-			strv_push(&made, xstrdup(file));
-		if (write_nixos_config(file) < 0)
-			create_failed("write %s: %s", msg_esc(file), strerror(errno));
-		if ((rc = build_nixos(file)))
+		free(etc);
+		if (!exists(p.nixos_config))
+			strv_push(&made, xstrdup(p.nixos_config));
+		if (write_nixos_config(p.nixos_config) < 0)
+			create_failed("write %s: %s", msg_esc(p.nixos_config), strerror(errno));
+		if ((rc = build_nixos(p.nixos_config)))
 			create_failed("failed to build initial container configuration (%s)",
 				      rc < 0 ? strerror(errno) : "nix-env failed");
-		free(etc);
-		free(file);
 	}
 	free(sys);
-	free(host);
-	free(local);
 	if (o.ensure_unique)
 		printf("%s\n", name);
 	return 0;
@@ -1917,21 +1920,20 @@ static int cmd_update(void)
 	if (mkdir_p(p.profile, 0755, NULL) < 0)
 		fail_sys("make", p.profile);
 	if (flake || o.system_path) {
-		if (flake && !(sys = build_flake(flake)))
-			exit(EXIT_FAIL);
+		char why[512];
+
+		if (flake && build_flake(flake, &sys, why, sizeof(why)))
+			fail(EXIT_FAIL, "%s", why);
 		if ((rc = set_system(sys ? sys : o.system_path)))
 			fail(EXIT_FAIL, "failed to set container configuration (%s)",
 			     rc < 0 ? strerror(errno) : "nix-env failed");
 	} else {
-		char *file = xasprintf("%s/etc/nixos/configuration.nix", p.root);
-
 		if ((o.config && *o.config) || (o.config_file && *o.config_file))
-			if (write_nixos_config(file) < 0)
-				fail_sys("write", file);
-		if ((rc = build_nixos(file)))
+			if (write_nixos_config(p.nixos_config) < 0)
+				fail_sys("write", p.nixos_config);
+		if ((rc = build_nixos(p.nixos_config)))
 			fail(EXIT_FAIL, "failed to build container configuration (%s)",
 			     rc < 0 ? strerror(errno) : "nix-env failed");
-		free(file);
 	}
 	if (!strcmp(status_of(), "up")) {
 		fprintf(stderr, "reloading container...\n");
