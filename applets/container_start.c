@@ -1,14 +1,972 @@
-/* container-start: not built yet; its issue brings it. */
-#include "../common/ncbox.h"
+/* container-start: prepare a container's root, then exec systemd-nspawn; replaces the
+ * module's startScript and the netns container script. Everything is read and checked
+ * before anything is made, so a bad config leaves no trace. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/caps.h"
+#include "../common/container.h"
+#include "../common/proc.h"
+#include "applets.h"
 
 const char container_start_usage[] =
-	"Usage: container-start [ARGS...]\n"
+	"Usage: container-start [--dry-run] [--early-network] [NAME]\n"
 	"\n"
-	"Not built yet in this version of ncbox: it says so and exits 1.\n";
+	"ExecStart of container@NAME: prepare the container's root, then exec systemd-nspawn,\n"
+	"so that the unit's main process is nspawn. NAME defaults to $INSTANCE. Config: NAME.conf\n"
+	"in the config dir, then the environment on top (as the other applets read it).\n"
+	"\n"
+	"  --dry-run        print the nspawn command line, one argument per line (the program\n"
+	"                   first), make nothing, exit 0; every check below still runs\n"
+	"  --early-network  configure the host side of the veths as soon as nspawn has made\n"
+	"                   them, before the container's init runs (see Early network)\n"
+	"\n"
+	"The root: $root when set (absolute), else STATE_DIR/NAME; for EPHEMERAL=1 without\n"
+	"$root, $RUNTIME_DIRECTORY (its first entry) or RUN_DIR/NAME. RUN_DIR is NCBOX_RUN_DIR,\n"
+	"else /run/containers when the state dir is the old /var/lib/containers, else\n"
+	"/run/nixos-containers.\n"
+	"\n"
+	"Preparing it (what the module's script does, newer upstream included):\n"
+	"  - ROOT and missing parents (0755); ROOT/etc and ROOT/var/lib 0755; ROOT/var/lib/private,\n"
+	"    ROOT/root and RUN_DIR 0700. These modes are set on every start, also on directories\n"
+	"    that were there. ROOT/usr/bin is made (0755) when missing. Inside ROOT no symlink is\n"
+	"    ever followed: a symlink where one of these directories belongs is an error.\n"
+	"  - ROOT/etc/os-release and ROOT/etc/machine-id: an empty file when nothing is there;\n"
+	"    a symlink, even a dangling one, counts as present and is left alone.\n"
+	"  - NIX/profiles/per-container/NAME and NIX/gcroots/per-container/NAME (0755), where NIX\n"
+	"    is NCBOX_NIX_STATE_DIR, else /nix/var/nix; only when NIX exists (a host without Nix\n"
+	"    gets no /nix).\n"
+	"  - COPY_RESOLV_CONF: 1, or not set at all: the host's /etc/resolv.conf is copied to\n"
+	"    ROOT/etc/resolv.conf, replacing what is there (a symlink included, never followed;\n"
+	"    written to a new file, then renamed). 0 or empty: not copied. The 2021 module\n"
+	"    always copied and its confs have no such key; the newer one copies on 1 only and\n"
+	"    writes the key. A host without /etc/resolv.conf gets a warning, and the start goes on.\n"
+	"  - FLAKE set and no NIX/profiles/per-container/NAME/system yet: `nixos-container update\n"
+	"    NAME` runs first (from PATH), as the newer module does.\n"
+	"\n"
+	"The command line, in this order:\n"
+	"  NSPAWN --keep-unit [--register=no] -M NAME -D ROOT\n"
+	"  [--private-network]                  PRIVATE_NETWORK=1\n"
+	"  [--private-users=V]                  PRIVATE_USERS=V (pick, identity, managed, a\n"
+	"                                       boolean, UID or UID:RANGE)\n"
+	"  [--network-veth]                     any of HOST_ADDRESS(6), LOCAL_ADDRESS(6),\n"
+	"                                       LOCAL_MAC_ADDRESS\n"
+	"  [--port=E]...                        each entry of HOST_PORT ([tcp:|udp:]HOST[:CONT],\n"
+	"                                       comma-separated, ports 1-65535)\n"
+	"  [--network-bridge=BR]                HOST_BRIDGE\n"
+	"  [--network-namespace-path=P]         NETWORK_NAMESPACE_PATH (absolute, must exist)\n"
+	"  [--network-veth-extra=V]...          each veth of EXTRA_VETHS\n"
+	"  [--network-interface=I]...           each word of INTERFACES\n"
+	"  [--network-macvlan=I]...             each word of MACVLANS\n"
+	"  [--personality=x86]                  x86_64 host, and the system's `system` file\n"
+	"                                       says i686-linux\n"
+	"  --notify-ready=yes --kill-signal=SIGRTMIN+3\n"
+	"  --bind-ro=/nix/store --bind-ro=/nix/var/nix/db --bind-ro=/nix/var/nix/daemon-socket\n"
+	"  --bind=NIX/profiles/per-container/NAME:/nix/var/nix/profiles\n"
+	"  --bind=NIX/gcroots/per-container/NAME:/nix/var/nix/gcroots\n"
+	"                                       each only when its host side exists (or is\n"
+	"                                       made above); with PRIVATE_USERS=pick or a UID\n"
+	"                                       over 0, as SRC:DST:idmap\n"
+	"  [--bind-ro=SELF:/run/ncbox/container-init]   see container-init below\n"
+	"  [--load-credential=ID:PATH]...       each regular file in $CREDENTIALS_DIRECTORY\n"
+	"                                       (top level, sorted; ID is the file name)\n"
+	"  [--link-journal=try-guest]           unless EPHEMERAL=1\n"
+	"  --setenv PRIVATE_NETWORK=.. [--setenv PRIVATE_USERS=..] --setenv HOST_BRIDGE=..\n"
+	"  --setenv HOST_ADDRESS=.. --setenv LOCAL_ADDRESS=.. --setenv HOST_ADDRESS6=..\n"
+	"  --setenv LOCAL_ADDRESS6=.. [--setenv LOCAL_MAC_ADDRESS=..] [--setenv EXTRA_VETHS=..]\n"
+	"  --setenv HOST_PORT=.. --setenv PATH=$PATH      (bracketed ones only when set)\n"
+	"  [--ephemeral]                        EPHEMERAL=1\n"
+	"  [--capability=C,C...]                ADDITIONAL_CAPABILITIES (blanks or commas; each\n"
+	"                                       name checked with libcap, `all` allowed)\n"
+	"  [--tmpfs=T]...                       each word of TMPFS (absolute paths)\n"
+	"  EXTRA_NSPAWN_FLAGS...                last, so that they override the defaults\n"
+	"  INIT STAGE2                          STAGE2 is $SYSTEM_PATH/init, else\n"
+	"                                       /nix/var/nix/profiles/system/init (the profile)\n"
+	"Lists are split as a shell would, quotes honoured, nothing expanded: in\n"
+	"EXTRA_NSPAWN_FLAGS, --bind='/a b:/c d' is one argument. nspawn's environment gets\n"
+	"SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 unless it is set already. Flags (PRIVATE_NETWORK,\n"
+	"EPHEMERAL, COPY_RESOLV_CONF) take 1, 0 or empty; anything else is an error.\n"
+	"\n"
+	"container-init: NCBOX_CONTAINER_INIT, when set, is INIT as given (a path inside the\n"
+	"container). Else, on a Nix host running ncbox from the store, INIT is the store path,\n"
+	"which the container sees through the /nix/store bind: its `container-init` link when it\n"
+	"is beside the binary, else `ncbox container-init`. Else (no /nix/store, or ncbox not in\n"
+	"it) this very binary is bound read-only to /run/ncbox/container-init (on the tmpfs\n"
+	"nspawn mounts on /run, so the root is not touched) and started from there.\n"
+	"\n"
+	"Hosts where systemd is not PID 1 (sd_booted: no /run/systemd/system/; NCBOX_SD_BOOTED=1\n"
+	"or 0 overrides): --register=no is added, since there is no machined to register with;\n"
+	"machinectl does not see the container, and nothing removes an ephemeral root skeleton\n"
+	"from RUN_DIR (nspawn still removes its snapshot). --keep-unit stays: nspawn then runs\n"
+	"in the caller's cgroup.\n"
+	"\n"
+	"Early network (--early-network; nixpkgs #18440): before the exec, a helper is forked. It\n"
+	"waits (up to 60 s, and never longer than nspawn lives) until ve-NAME (when an address is\n"
+	"set and HOST_BRIDGE is not) and every EXTRA_VETHS veth exist, then does what\n"
+	"container-poststart does, so the host side is up before the container's init runs\n"
+	"rather than after the container reports ready. container-poststart in ExecStartPost\n"
+	"stays correct (it is idempotent). Under systemd on the unified cgroup hierarchy the\n"
+	"helper moves into the unit's `supervisor` subcgroup, where nspawn --keep-unit moves\n"
+	"itself, so that nspawn can still delegate controllers to the container.\n"
+	"\n"
+	"NCBOX_NSPAWN names the nspawn program (default systemd-nspawn, searched in PATH).\n"
+	"\n"
+	"Exit (only when nspawn is not exec'd): 0 --dry-run done, 1 a step failed, 2 usage,\n"
+	"3 bad config or name (including what nspawn refuses: '_', a trailing '-'), 126 stage 2\n"
+	"or nspawn not executable, 127 stage 2 (system path, profile) or nspawn not found.\n";
+
+#define INIT_BIND "/run/ncbox/container-init"
+#define EARLY_NET_TIMEOUT_MS 60000
+
+struct start {
+	const char *name;
+	struct conf c;
+	struct netconf nc;
+	int dry_run, early_net, booted;
+	int private_network, ephemeral, copy_resolv, idmap;
+	const char *private_users, *netns_path, *system_path;
+	struct strv ports, caps, tmpfs, ifaces, macvlans, extra;
+	char *root, *run_dir;
+	char *store, *db, *daemon_socket; /* host sources of the /nix binds; NULL: no bind */
+	char *profiles, *gcroots;         /* the per-container dirs; NULL: no Nix here */
+	int flake_pending;
+	char *nspawn, *stage2;
+	struct strv init; /* the command nspawn runs, stage 2 excluded */
+	char *init_bind;  /* this binary, when it is bound into the container */
+	struct strv creds;
+};
+
+static noreturn void bad(const char *key, const char *val, const char *why)
+{
+	die(EXIT_CONFIG, "%s '%s': %s", key, msg_esc(val), why);
+}
+
+/* A flag: 1, 0 or empty (off); DEF when not set at all. */
+static int flag(const struct start *s, const char *key, int def)
+{
+	const char *v = conf_get(&s->c, key);
+
+	if (!v)
+		return def;
+	if (!*v || !strcmp(v, "0"))
+		return 0;
+	if (!strcmp(v, "1"))
+		return 1;
+	bad(key, v, "not a flag (1, 0 or empty)");
+}
+
+static const char *value(const struct start *s, const char *key)
+{
+	const char *v = conf_get(&s->c, key);
+
+	return v ? v : "";
+}
+
+/* The words of KEY, split as a shell would (no expansion). */
+static void words(const struct start *s, const char *key, struct strv *out)
+{
+	const char *v = value(s, key), *why;
+
+	if (split_words(v, out, &why) < 0)
+		bad(key, v, why);
+}
+
+static int all_digits(const char *p, size_t n)
+{
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* A port, P of N bytes: 1-65535. */
+static int port_ok(const char *p, size_t n)
+{
+	return all_digits(p, n) && n <= 5 && atoi(p) >= 1 && atoi(p) <= 65535;
+}
+
+/* HOST_PORT: comma-separated [tcp:|udp:]HOSTPORT[:CONTAINERPORT], as nspawn's --port takes. */
+static void parse_ports(struct start *s)
+{
+	const char *v = value(s, "HOST_PORT"), *p = v;
+
+	if (!*v)
+		return;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		char *e = xstrndup(p, len), *f = e, *colon;
+		const char *why = NULL;
+
+		if (!len) {
+			why = "empty entry";
+		} else if (!strncmp(f, "tcp:", 4) || !strncmp(f, "udp:", 4)) {
+			f += 4;
+		} else if (f[strspn(f, "0123456789:")]) {
+			why = "protocol must be tcp or udp";
+		}
+		if (!why) {
+			colon = strchr(f, ':');
+			if (!port_ok(f, colon ? (size_t)(colon - f) : strlen(f)) ||
+			    (colon && !port_ok(colon + 1, strlen(colon + 1))))
+				why = "ports must be 1-65535 ([tcp:|udp:]HOSTPORT[:CONTAINERPORT])";
+		}
+		if (why)
+			die(EXIT_CONFIG, "HOST_PORT: entry '%s': %s", msg_esc(e), why);
+		strv_push(&s->ports, e);
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+}
+
+/* ADDITIONAL_CAPABILITIES: names separated by blanks or commas, each known to libcap. */
+static void parse_caps(struct start *s)
+{
+	struct strv w = {0};
+
+	words(s, "ADDITIONAL_CAPABILITIES", &w);
+	for (size_t i = 0; i < w.n; i++) {
+		for (char *tok = strtok(w.v[i], ","); tok; tok = strtok(NULL, ",")) {
+			char buf[64];
+			int cap = caps_from_name(tok);
+
+			if (!strcmp(tok, "all"))
+				strv_push(&s->caps, xstrdup("all"));
+			else if (cap < 0)
+				die(EXIT_CONFIG, "ADDITIONAL_CAPABILITIES: unknown capability '%s'", msg_esc(tok));
+			else
+				strv_push(&s->caps, xstrdup(caps_name(cap, buf, sizeof(buf))));
+		}
+	}
+	strv_free(&w);
+}
+
+/* PRIVATE_USERS as nspawn takes it; idmap for the /nix binds as the newer module decides
+ * (pick, or a positive UID), with UID:RANGE counted too. */
+static void parse_private_users(struct start *s)
+{
+	static const char *const words_ok[] = { "pick", "identity", "managed", "yes", "no", "true", "false",
+						"on", "off", "y", "n", "t", "f", NULL };
+	const char *v = value(s, "PRIVATE_USERS"), *colon = strchr(v, ':');
+	size_t n = colon ? (size_t)(colon - v) : strlen(v);
+
+	if (!*v)
+		return;
+	s->private_users = v;
+	for (size_t i = 0; words_ok[i]; i++)
+		if (!strcmp(v, words_ok[i])) {
+			s->idmap = !strcmp(v, "pick");
+			return;
+		}
+	if (!all_digits(v, n) || n > 10 || (colon && !all_digits(colon + 1, strlen(colon + 1))))
+		bad("PRIVATE_USERS", v, "not pick, identity, managed, a boolean, UID or UID:RANGE");
+	s->idmap = strtoul(v, NULL, 10) > 0;
+}
+
+/* What nspawn refuses in -M beyond name_check(): a machine name is a host name. */
+static void machine_name_check(const char *name)
+{
+	if (strchr(name, '_'))
+		die(EXIT_CONFIG, "container name '%s': systemd-nspawn takes no '_' in a machine name",
+		    msg_esc(name));
+	if (name[strlen(name) - 1] == '-')
+		die(EXIT_CONFIG, "container name '%s': systemd-nspawn takes no '-' at the end of a machine name",
+		    msg_esc(name));
+}
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* P is D or below it. */
+static int path_under(const char *p, const char *d)
+{
+	size_t n = strlen(d);
+
+	return !strncmp(p, d, n) && (!p[n] || p[n] == '/');
+}
+
+static void paths(struct start *s)
+{
+	const char *root = value(s, "root"), *nix = getenv("NCBOX_NIX_STATE_DIR");
+	const char *run = getenv("NCBOX_RUN_DIR"), *rtd = getenv("RUNTIME_DIRECTORY");
+	const char *state = state_dir();
+
+	if (!run || !*run)
+		run = !strcmp(state, "/var/lib/containers") ? "/run/containers" : "/run/nixos-containers";
+	s->run_dir = xstrdup(run);
+	if (*root)
+		s->root = xstrdup(root);
+	else if (s->ephemeral && rtd && *rtd)
+		s->root = xstrndup(rtd, strcspn(rtd, ":"));
+	else
+		s->root = xasprintf("%s/%s", s->ephemeral ? s->run_dir : state, s->name);
+	if (s->root[0] != '/')
+		bad("root", s->root, "not an absolute path");
+	if (!s->root[strspn(s->root, "/")])
+		bad("root", s->root, "the host's own root is no container root");
+
+	if (!nix || !*nix)
+		nix = "/nix/var/nix";
+	if (is_dir("/nix/store"))
+		s->store = xstrdup("/nix/store");
+	if (is_dir(nix)) {
+		s->db = xasprintf("%s/db", nix);
+		s->daemon_socket = xasprintf("%s/daemon-socket", nix);
+		if (!is_dir(s->db))
+			free(s->db), s->db = NULL;
+		if (!is_dir(s->daemon_socket))
+			free(s->daemon_socket), s->daemon_socket = NULL;
+		s->profiles = xasprintf("%s/profiles/per-container/%s", nix, s->name);
+		s->gcroots = xasprintf("%s/gcroots/per-container/%s", nix, s->name);
+	}
+}
+
+static void check_config(struct start *s)
+{
+	const char *v;
+
+	s->private_network = flag(s, "PRIVATE_NETWORK", 0);
+	s->ephemeral = flag(s, "EPHEMERAL", 0);
+	s->copy_resolv = flag(s, "COPY_RESOLV_CONF", 1);
+	parse_private_users(s);
+	parse_ports(s);
+	parse_caps(s);
+	words(s, "TMPFS", &s->tmpfs);
+	for (size_t i = 0; i < s->tmpfs.n; i++)
+		if (s->tmpfs.v[i][0] != '/')
+			die(EXIT_CONFIG, "TMPFS: entry '%s': not an absolute path", msg_esc(s->tmpfs.v[i]));
+	words(s, "INTERFACES", &s->ifaces);
+	words(s, "MACVLANS", &s->macvlans);
+	for (size_t i = 0; i < s->ifaces.n + s->macvlans.n; i++) {
+		int m = i >= s->ifaces.n;
+		const char *n = m ? s->macvlans.v[i - s->ifaces.n] : s->ifaces.v[i], *why;
+
+		if (ifname_check(n, &why) < 0)
+			die(EXIT_CONFIG, "%s: entry '%s': %s", m ? "MACVLANS" : "INTERFACES", msg_esc(n), why);
+	}
+	words(s, "EXTRA_NSPAWN_FLAGS", &s->extra);
+	v = value(s, "NETWORK_NAMESPACE_PATH");
+	if (*v) {
+		if (v[0] != '/')
+			bad("NETWORK_NAMESPACE_PATH", v, "not an absolute path");
+		if (access(v, F_OK) < 0)
+			die_sys(EXIT_FAIL, "find network namespace", msg_esc(v));
+		s->netns_path = v;
+	}
+	v = value(s, "SYSTEM_PATH");
+	if (*v && v[0] != '/')
+		bad("SYSTEM_PATH", v, "not an absolute path");
+	s->system_path = *v ? v : NULL;
+}
+
+/* Where the host sees container path CPATH when one of our binds covers it. */
+static char *host_path(const struct start *s, const char *cpath)
+{
+	if (s->store && path_under(cpath, "/nix/store"))
+		return xstrdup(cpath);
+	if (s->profiles && path_under(cpath, "/nix/var/nix/profiles"))
+		return xasprintf("%s%s", s->profiles, cpath + strlen("/nix/var/nix/profiles"));
+	return NULL;
+}
+
+/* Open container path CPATH as the container will see it: through our binds, else (no
+ * /nix/store bind: everything is in the root) inside ROOT with symlinks resolved as the
+ * container resolves them. -1 with errno; ENOSYS when it cannot be known from here. *SHOW
+ * gets the path to name in messages. */
+static int open_as_container(const struct start *s, const char *cpath, int flags, char **show)
+{
+	struct open_how how = { .flags = (unsigned)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT };
+	char *h = host_path(s, cpath);
+	int rootfd, fd, err;
+
+	*show = h ? h : xasprintf("%s%s", s->root, cpath);
+	if (h)
+		return open(h, flags | O_CLOEXEC);
+	if (s->store)
+		return errno = ENOSYS, -1;
+	if ((rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	fd = (int)syscall(SYS_openat2, rootfd, cpath + 1, &how, sizeof(how));
+	err = errno;
+	close(rootfd);
+	errno = err == EINVAL || err == EPERM ? ENOSYS : err;
+	return fd;
+}
+
+/* Stage 2 must be there, and executable, where the container will look. */
+static void check_stage2(const struct start *s)
+{
+	struct stat st;
+	char *show;
+	int fd = open_as_container(s, s->stage2, O_PATH, &show);
+
+	if (fd < 0 && errno == ENOSYS)
+		goto out; /* not knowable from the host; container-init will say */
+	if (fd < 0)
+		die_err(EXIT_NOTFOUND, "find stage 2", msg_esc(show), errno,
+			s->system_path ? "SYSTEM_PATH names no system"
+				       : "no SYSTEM_PATH and no per-container profile: make it with "
+					 "nixos-container create or update");
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		die_err(EXIT_NOEXEC, "check stage 2", msg_esc(show), EACCES, "not an executable file");
+	close(fd);
+out:
+	free(show);
+}
+
+/* An x86_64 host running an i686-linux system: nspawn --personality=x86. */
+static int wants_x86(const struct start *s)
+{
+	struct utsname u;
+	char buf[32] = "", *cpath, *show;
+	ssize_t n = 0;
+	int fd;
+
+	if (uname(&u) < 0 || strcmp(u.machine, "x86_64"))
+		return 0;
+	cpath = xasprintf("%s/system", s->system_path ? s->system_path : "/nix/var/nix/profiles/system");
+	fd = open_as_container(s, cpath, O_RDONLY, &show);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	free(cpath);
+	free(show);
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	return n > 0 && (size_t)n == strlen("i686-linux") && !memcmp(buf, "i686-linux", (size_t)n);
+}
+
+/* INIT: NCBOX_CONTAINER_INIT, else ncbox from the store, else this binary bound in. */
+static void choose_init(struct start *s)
+{
+	const char *o = getenv("NCBOX_CONTAINER_INIT");
+	char *self, *slash, *sib;
+	struct stat a, b;
+
+	if (o && *o) {
+		strv_push(&s->init, xstrdup(o));
+		return;
+	}
+	if (!(self = self_exe()))
+		die_sys(EXIT_FAIL, "find this binary", "/proc/self/exe");
+	if (s->store && path_under(self, "/nix/store") && !strstr(self, " (deleted)")) {
+		slash = strrchr(self, '/');
+		sib = xasprintf("%.*s/container-init", (int)(slash - self), self);
+		if (stat(sib, &a) == 0 && stat(self, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			strv_push(&s->init, sib);
+			free(self);
+			return;
+		}
+		free(sib);
+		if (!strncmp(slash + 1, "ncbox", 5)) {
+			strv_push(&s->init, self);
+			strv_push(&s->init, xstrdup("container-init"));
+			return;
+		}
+	}
+	if (strstr(self, " (deleted)"))
+		die_err(EXIT_FAIL, "bind container-init", msg_esc(self), ENOENT,
+			"this binary was replaced while running");
+	s->init_bind = self;
+	strv_push(&s->init, xstrdup(INIT_BIND));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* --load-credential for each regular file in $CREDENTIALS_DIRECTORY (the netns seed). */
+static void credentials(struct start *s)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	struct strv names = {0};
+	struct dirent *e;
+	DIR *d;
+
+	if (!dir || !*dir)
+		return;
+	if (!(d = opendir(dir)))
+		die_sys(EXIT_FAIL, "read credentials", msg_esc(dir));
+	while ((e = readdir(d))) {
+		struct stat st;
+
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (strchr(e->d_name, ':')) {
+			warn_msg("read credentials: %s/%s: a credential ID takes no ':'; left out", msg_esc(dir),
+				 msg_esc(e->d_name));
+			continue;
+		}
+		strv_push(&names, xstrdup(e->d_name));
+	}
+	closedir(d);
+	if (names.n)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	for (size_t i = 0; i < names.n; i++)
+		strv_pushf(&s->creds, "--load-credential=%s:%s/%s", names.v[i], dir, names.v[i]);
+	strv_free(&names);
+}
+
+/* P with ':' and '\' escaped, as nspawn's --bind reads each side. */
+static char *bind_esc(const char *p)
+{
+	char *out = xmalloc(2 * strlen(p) + 1), *o = out;
+
+	for (; *p; p++) {
+		if (*p == ':' || *p == '\\')
+			*o++ = '\\';
+		*o++ = *p;
+	}
+	*o = 0;
+	return out;
+}
+
+static void push_bind(struct strv *a, const char *opt, const char *src, const char *dst, int idmap)
+{
+	char *es, *ed;
+
+	if (!src)
+		return;
+	if (!idmap && !strcmp(src, dst) && !strpbrk(src, ":\\")) {
+		strv_pushf(a, "%s=%s", opt, src);
+		return;
+	}
+	es = bind_esc(src);
+	ed = bind_esc(dst);
+	strv_pushf(a, "%s=%s:%s%s", opt, es, ed, idmap ? ":idmap" : "");
+	free(es);
+	free(ed);
+}
+
+static void push_setenv(struct strv *a, const struct start *s, const char *key, int always)
+{
+	const char *v = conf_get(&s->c, key);
+
+	if (!always && (!v || !*v))
+		return;
+	strv_push(a, xstrdup("--setenv"));
+	strv_pushf(a, "%s=%s", key, v ? v : "");
+}
+
+static void push_all(struct strv *a, const char *prefix, const struct strv *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		strv_pushf(a, "%s%s", prefix, w->v[i]);
+}
+
+static void build_argv(struct start *s, struct strv *a)
+{
+	const struct netconf *nc = &s->nc;
+	const char *path = getenv("PATH");
+
+	strv_push(a, xstrdup(s->nspawn));
+	strv_push(a, xstrdup("--keep-unit"));
+	if (!s->booted)
+		strv_push(a, xstrdup("--register=no"));
+	strv_push(a, xstrdup("-M"));
+	strv_push(a, xstrdup(s->name));
+	strv_push(a, xstrdup("-D"));
+	strv_push(a, xstrdup(s->root));
+	if (s->private_network)
+		strv_push(a, xstrdup("--private-network"));
+	if (s->private_users)
+		strv_pushf(a, "--private-users=%s", s->private_users);
+	if (netconf_any_address(nc) || nc->has_mac)
+		strv_push(a, xstrdup("--network-veth"));
+	push_all(a, "--port=", &s->ports);
+	if (nc->host_bridge)
+		strv_pushf(a, "--network-bridge=%s", nc->host_bridge);
+	if (s->netns_path)
+		strv_pushf(a, "--network-namespace-path=%s", s->netns_path);
+	for (size_t i = 0; i < nc->n_veths; i++)
+		strv_pushf(a, "--network-veth-extra=%s", nc->veths[i].name);
+	push_all(a, "--network-interface=", &s->ifaces);
+	push_all(a, "--network-macvlan=", &s->macvlans);
+	if (wants_x86(s))
+		strv_push(a, xstrdup("--personality=x86"));
+	strv_push(a, xstrdup("--notify-ready=yes"));
+	/* a string: nspawn (glibc) reads it as 37, where this musl build's SIGRTMIN+3 is 38 */
+	strv_push(a, xstrdup("--kill-signal=SIGRTMIN+3"));
+	push_bind(a, "--bind-ro", s->store, "/nix/store", s->idmap);
+	push_bind(a, "--bind-ro", s->db, "/nix/var/nix/db", s->idmap);
+	push_bind(a, "--bind-ro", s->daemon_socket, "/nix/var/nix/daemon-socket", s->idmap);
+	push_bind(a, "--bind", s->profiles, "/nix/var/nix/profiles", s->idmap);
+	push_bind(a, "--bind", s->gcroots, "/nix/var/nix/gcroots", s->idmap);
+	push_bind(a, "--bind-ro", s->init_bind, INIT_BIND, 0);
+	push_all(a, "", &s->creds);
+	if (!s->ephemeral)
+		strv_push(a, xstrdup("--link-journal=try-guest"));
+	push_setenv(a, s, "PRIVATE_NETWORK", 1);
+	push_setenv(a, s, "PRIVATE_USERS", 0);
+	push_setenv(a, s, "HOST_BRIDGE", 1);
+	push_setenv(a, s, "HOST_ADDRESS", 1);
+	push_setenv(a, s, "LOCAL_ADDRESS", 1);
+	push_setenv(a, s, "HOST_ADDRESS6", 1);
+	push_setenv(a, s, "LOCAL_ADDRESS6", 1);
+	push_setenv(a, s, "LOCAL_MAC_ADDRESS", 0);
+	push_setenv(a, s, "EXTRA_VETHS", 0);
+	push_setenv(a, s, "HOST_PORT", 1);
+	strv_push(a, xstrdup("--setenv"));
+	strv_pushf(a, "PATH=%s", path ? path : "");
+	if (s->ephemeral)
+		strv_push(a, xstrdup("--ephemeral"));
+	if (s->caps.n) {
+		size_t len = 0;
+		char *j, *o;
+
+		for (size_t i = 0; i < s->caps.n; i++)
+			len += strlen(s->caps.v[i]) + 1;
+		o = j = xmalloc(len + sizeof("--capability="));
+		o = stpcpy(o, "--capability=");
+		for (size_t i = 0; i < s->caps.n; i++)
+			o += sprintf(o, "%s%s", i ? "," : "", s->caps.v[i]);
+		strv_push(a, j);
+	}
+	push_all(a, "--tmpfs=", &s->tmpfs);
+	push_all(a, "", &s->extra);
+	push_all(a, "", &s->init);
+	strv_push(a, xstrdup(s->stage2));
+}
+
+/* Make directory REL under AT (AT_FDCWD for a plain path), with missing parents (0755) as
+ * `mkdir -p` makes them, and return it open. MODE is set exactly on a directory made, and
+ * with CHMOD also on one that was there. FOLLOW 0: a symlink anywhere in REL is refused, so
+ * a symlink the container planted never turns our mkdir or chmod onto the host. BASE
+ * prefixes REL in messages. */
+static int make_dir(int at, const char *base, const char *rel, mode_t mode, int chmod_too, int follow)
+{
+	char *p = xstrdup(rel), *c = p, *next;
+	int fd = at == AT_FDCWD ? open(*rel == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC) : dup(at);
+
+	if (fd < 0)
+		die_sys(EXIT_FAIL, "open directory", base);
+	for (; c; c = next) {
+		int made, nfd, last;
+		mode_t m;
+
+		if ((next = strchr(c, '/')))
+			*next++ = 0;
+		last = !next || !next[strspn(next, "/")];
+		if (!*c)
+			continue;
+		m = last ? mode : 0755;
+		made = mkdirat(fd, c, m) == 0;
+		if (!made && errno != EEXIST)
+			goto fail;
+		nfd = openat(fd, c, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+		if (nfd < 0)
+			goto fail;
+		close(fd);
+		fd = nfd;
+		if ((made || (last && chmod_too)) && fchmod(fd, m) < 0)
+			goto fail;
+		if (last)
+			break;
+	}
+	free(p);
+	return fd;
+fail: {
+	int err = errno, link = 0;
+	char *show = xasprintf("%s%s%.*s", base, *base ? "/" : "", (int)(c - p + strlen(c)), rel);
+	struct stat st;
+
+	if (!follow && (err == ELOOP || err == ENOTDIR))
+		link = fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+	die_err(EXIT_FAIL, "make directory", msg_esc(show), link ? 0 : err,
+		link ? "a symlink, not followed out of the container root" : NULL);
+}
+}
+
+/* An empty file NAME in ETC unless something, even a dangling symlink, is there. */
+static void touch_absent(int etc, const char *root, const char *name)
+{
+	struct stat st;
+	int fd;
+
+	if (fstatat(etc, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return;
+	fd = openat(etc, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno != EEXIST) {
+		char *show = xasprintf("%s/etc/%s", root, name);
+
+		die_sys(EXIT_FAIL, "make file", msg_esc(show));
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* cp --remove-destination /etc/resolv.conf ROOT/etc/resolv.conf, without following
+ * anything on the container's side: a new file, renamed over what was there. */
+static void copy_resolv(int etc, const char *root)
+{
+	static const char tmp[] = ".resolv.conf.ncbox-tmp";
+	char buf[4096], *show = xasprintf("%s/etc/resolv.conf", root);
+	int in = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC), out = -1;
+	struct stat st;
+	ssize_t n;
+
+	if (in < 0) {
+		warn_err("copy resolv.conf", "/etc/resolv.conf", errno, "not copied");
+		free(show);
+		return;
+	}
+	unlinkat(etc, tmp, 0);
+	if (fstat(in, &st) < 0 ||
+	    (out = openat(etc, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 0777)) < 0)
+		goto fail;
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || write(out, buf, (size_t)n) != n)
+			goto fail;
+	}
+	if (close(out) < 0 || (out = -1, renameat(etc, tmp, etc, "resolv.conf") < 0))
+		goto fail;
+	close(in);
+	free(show);
+	return;
+fail: {
+	int err = errno;
+
+	if (out >= 0)
+		close(out);
+	unlinkat(etc, tmp, 0);
+	die_err(EXIT_FAIL, "copy resolv.conf", msg_esc(show), err, NULL);
+}
+}
+
+static void prepare(struct start *s)
+{
+	int root, fd;
+
+	close(make_dir(AT_FDCWD, "", s->run_dir, 0700, 1, 1));
+	root = make_dir(AT_FDCWD, "", s->root, 0755, 0, 1);
+	fd = make_dir(root, s->root, "var/lib", 0755, 1, 0);
+	close(fd);
+	close(make_dir(root, s->root, "var/lib/private", 0700, 1, 0));
+	close(make_dir(root, s->root, "root", 0700, 1, 0));
+	close(make_dir(root, s->root, "usr/bin", 0755, 0, 0));
+	fd = make_dir(root, s->root, "etc", 0755, 1, 0);
+	touch_absent(fd, s->root, "os-release");
+	touch_absent(fd, s->root, "machine-id");
+	if (s->copy_resolv)
+		copy_resolv(fd, s->root);
+	close(fd);
+	close(root);
+	if (s->profiles) {
+		close(make_dir(AT_FDCWD, "", s->profiles, 0755, 1, 1));
+		close(make_dir(AT_FDCWD, "", s->gcroots, 0755, 1, 1));
+	}
+}
+
+/* FLAKE with no profile yet: build it first, as the newer module does. */
+static void flake_update(const struct start *s)
+{
+	char *argv[] = { "nixos-container", "update", (char *)s->name, NULL };
+	int r;
+
+	fflush(NULL);
+	r = run_wait(argv, 0);
+	if (r < 0)
+		die_sys(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, "update from FLAKE", "nixos-container");
+	if (r)
+		die(EXIT_FAIL, "update from FLAKE: nixos-container update %s: exited %d", s->name, r);
+}
+
+/* Under systemd on cgroup v2, nspawn --keep-unit moves itself into the unit's `supervisor`
+ * subcgroup and the container into `payload`, then enables controllers on the unit's
+ * cgroup, which the kernel refuses while a process is left in it: put the helper PID where
+ * nspawn will be. Best effort. */
+static void helper_cgroup(pid_t pid)
+{
+	char line[4096], more[8], *dir, *procs;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int v2 = 0;
+
+	if (f) {
+		/* pure v2: the one line "0::/PATH" */
+		v2 = fgets(line, sizeof(line), f) && !strncmp(line, "0::/", 4) && !fgets(more, sizeof(more), f);
+		fclose(f);
+	}
+	if (!v2)
+		return;
+	line[strcspn(line, "\n")] = 0;
+	dir = xasprintf("/sys/fs/cgroup%s/supervisor", line + 3);
+	procs = xasprintf("%s/cgroup.procs", dir);
+	if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
+		FILE *p = fopen(procs, "we");
+
+		if (p) {
+			fprintf(p, "%d\n", (int)pid);
+			fclose(p);
+		}
+	}
+	free(dir);
+	free(procs);
+}
+
+/* The helper: wait until nspawn has made the host-side links, then do what
+ * container-poststart does. It dies with nspawn (PDEATHSIG). */
+static noreturn void early_helper(const struct start *s, struct nl *ev, pid_t parent)
+{
+	const char *names[64];
+	size_t n = 0;
+	struct timespec t0, t;
+	struct nl *nl;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
+	if (netconf_any_address(&s->nc) && !s->nc.host_bridge)
+		names[n++] = s->nc.ve;
+	for (size_t i = 0; i < s->nc.n_veths && n < 64; i++)
+		names[n++] = s->nc.veths[i].name;
+	if (!(nl = nl_open())) {
+		warn_sys("early network: open netlink socket", NULL);
+		_exit(EXIT_FAIL);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t i = 0; i < n;) {
+		long ms;
+
+		if (nl_link_index(nl, names[i]) >= 0) {
+			i++;
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= EARLY_NET_TIMEOUT_MS) {
+			warn_err("early network: wait for interface", names[i], ETIMEDOUT,
+				 "nspawn did not make it; container-poststart will try again");
+			_exit(EXIT_FAIL);
+		}
+		/* a poll as well, in case a notification was lost (an altname added later) */
+		nl_wait_events(ev, 200);
+	}
+	nl_close(nl);
+	nl_close(ev);
+	{
+		char *argv[] = { "container-poststart", (char *)s->name, NULL };
+
+		applet = "container-poststart";
+		_exit(container_poststart_main(2, argv));
+	}
+}
+
+static void early_network(struct start *s)
+{
+	struct nl *ev;
+	pid_t parent = getpid(), pid;
+
+	if (!((netconf_any_address(&s->nc) && !s->nc.host_bridge) || s->nc.n_veths))
+		return;
+	/* subscribed before the fork: no link made after this point goes unheard */
+	if (!(ev = nl_open_link_events())) {
+		warn_sys("early network: watch links", NULL);
+		return;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+		early_helper(s, ev, parent);
+	if (pid < 0)
+		warn_sys("early network: start helper", NULL);
+	else if (s->booted)
+		helper_cgroup(pid);
+	nl_close(ev);
+}
 
 int container_start_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	not_built();
+	struct start s = {0};
+	struct strv cmd = {0};
+	char *ops[2];
+	int nops = 0, opts_done = 0;
+	const char *prog, *flake;
+
+	for (int i = 1; i < argc; i++) {
+		if (!opts_done && !strcmp(argv[i], "--"))
+			opts_done = 1;
+		else if (!opts_done && !strcmp(argv[i], "--dry-run"))
+			s.dry_run = 1;
+		else if (!opts_done && !strcmp(argv[i], "--early-network"))
+			s.early_net = 1;
+		else if (!opts_done && argv[i][0] == '-')
+			die_usage("unknown option '%s'", msg_esc(argv[i]));
+		else if (nops < 2)
+			ops[nops++] = argv[i];
+		else
+			die_usage("too many operands: '%s'", msg_esc(argv[i]));
+	}
+	s.name = container_name(nops, ops);
+	machine_name_check(s.name);
+	conf_load(&s.c, s.name);
+	netconf_load(&s.nc, &s.c, s.name);
+	check_config(&s);
+	paths(&s);
+	s.booted = sd_booted();
+
+	prog = getenv("NCBOX_NSPAWN");
+	if (!prog || !*prog)
+		prog = "systemd-nspawn";
+	if (!(s.nspawn = find_program(prog)))
+		die_sys(errno == EACCES ? EXIT_NOEXEC : EXIT_NOTFOUND, "find nspawn", msg_esc(prog));
+	s.stage2 = s.system_path ? xasprintf("%s/init", s.system_path)
+				 : xstrdup("/nix/var/nix/profiles/system/init");
+	flake = value(&s, "FLAKE");
+	if (*flake) {
+		char *sys = s.profiles ? xasprintf("%s/system", s.profiles) : NULL;
+		struct stat st;
+
+		s.flake_pending = !sys || lstat(sys, &st) < 0;
+		free(sys);
+	}
+	if (!s.flake_pending)
+		check_stage2(&s);
+	else if (s.dry_run)
+		warn_msg("dry run: FLAKE is set and there is no profile yet: a start runs "
+			 "'nixos-container update %s' first",
+			 s.name);
+	choose_init(&s);
+	credentials(&s);
+
+	if (!s.dry_run) {
+		prepare(&s);
+		if (s.flake_pending) {
+			flake_update(&s);
+			check_stage2(&s);
+		}
+	}
+	build_argv(&s, &cmd);
+	if (s.dry_run) {
+		for (size_t i = 0; i < cmd.n; i++)
+			printf("%s\n", cmd.v[i]);
+		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_FAIL;
+	}
+	if (s.early_net)
+		early_network(&s);
+	setenv("SYSTEMD_NSPAWN_UNIFIED_HIERARCHY", "1", 0);
+	fflush(NULL);
+	execv(s.nspawn, cmd.v);
+	die_sys(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, "exec nspawn", msg_esc(s.nspawn));
 }

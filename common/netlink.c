@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
@@ -69,6 +70,43 @@ fail:
 	nl_close(nl);
 	errno = err;
 	return NULL;
+}
+
+struct nl *nl_open_link_events(void)
+{
+	struct nl *nl = calloc(1, sizeof(*nl));
+	int err;
+
+	if (!nl)
+		return NULL;
+	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (nl->sock && mnl_socket_bind(nl->sock, RTMGRP_LINK, MNL_SOCKET_AUTOPID) == 0)
+		return nl;
+	err = errno;
+	nl_close(nl);
+	errno = err;
+	return NULL;
+}
+
+int nl_wait_events(struct nl *nl, int timeout_ms)
+{
+	struct pollfd p = {.fd = mnl_socket_get_fd(nl->sock), .events = POLLIN};
+	int r = poll(&p, 1, timeout_ms), got = 0;
+
+	if (r <= 0)
+		return r < 0 && errno != EINTR ? -1 : 0;
+	/* Only that something happened matters: the caller looks the links up again. */
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+
+		if (n > 0 || (n < 0 && (errno == ENOBUFS || errno == ENOSPC || errno == EINTR))) {
+			got = 1;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN)
+			return -1;
+		return got;
+	}
 }
 
 void nl_close(struct nl *nl)
