@@ -1000,8 +1000,8 @@ static void root_account(char **home, char **shell)
 }
 
 /* In the container: become root as `su root -l` would, then run CMD (NULL: the login
- * shell). Never returns. */
-static noreturn void exec_login(char **cmd)
+ * shell) through root's login shell, or with NOSHELL straight from PATH. Never returns. */
+static noreturn void exec_login(char **cmd, int noshell)
 {
 	extern char **environ;
 	const char *term = getenv("TERM");
@@ -1024,7 +1024,7 @@ static noreturn void exec_login(char **cmd)
 		n++;
 	argv = xmalloc((n + 5) * sizeof(*argv));
 	base = strrchr(shell, '/');
-	if (access(shell, X_OK) == 0) {
+	if (!noshell && access(shell, X_OK) == 0) {
 		/* a login shell ("-sh") reads the profile; "$@" is COMMAND and ARGS, unparsed */
 		argv[0] = xasprintf("-%s", base ? base + 1 : shell);
 		if (cmd) {
@@ -1056,8 +1056,9 @@ static void forward(int sig)
 		kill(run_child, sig);
 }
 
-/* Run CMD (NULL: a login shell) in the container whose init is LEADER; its exit status. */
-static int enter_run(pid_t leader, char **cmd)
+/* Run CMD (NULL: a login shell) in the container whose init is LEADER, as exec_login()
+ * does; its exit status. */
+static int enter_run(pid_t leader, char **cmd, int noshell)
 {
 	unsigned long long t = proc_start_time(leader);
 	int cgfd[16], ncg, status;
@@ -1093,7 +1094,7 @@ static int enter_run(pid_t leader, char **cmd)
 			warnc("enter %s namespace: %s", where, strerror(errno));
 			_exit(EXIT_FAIL);
 		}
-		exec_login(cmd);
+		exec_login(cmd, noshell);
 	}
 	/* back to our own PID namespace: nothing else of ours is to live in the container's */
 	if (ns_enter_for_children(&ns, 1, &where) < 0)
@@ -1944,7 +1945,7 @@ static int cmd_update(void)
 			char *stc = xasprintf("%s/bin/switch-to-configuration", sp && *sp ? sp : "/nix/var/nix/profiles/system");
 			char *cmd[] = { stc, "test", NULL };
 
-			if ((rc = enter_run(leader_pid(), cmd)))
+			if ((rc = enter_run(leader_pid(), cmd, 0)))
 				fail(EXIT_FAIL, "failed to reload container (switch-to-configuration exited with status %d)", rc);
 			free(stc);
 		}
@@ -1965,17 +1966,18 @@ static int cmd_login(void)
 	}
 	char *cmd[] = { "login", NULL };
 
-	return enter_run(leader_pid(), cmd);
+	/* login starts the login shell itself, once it knows the user */
+	return enter_run(leader_pid(), cmd, 1);
 }
 
 static int cmd_root_login(void)
 {
-	return enter_run(leader_pid(), NULL);
+	return enter_run(leader_pid(), NULL, 0);
 }
 
 static int cmd_run(void)
 {
-	return enter_run(leader_pid(), o.args.v + 2);
+	return enter_run(leader_pid(), o.args.v + 2, 0);
 }
 
 static int cmd_show_ip(void)
