@@ -23,6 +23,7 @@
 
 #include "../common/container.h"
 #include "../common/fsutil.h"
+#include "../common/proc.h"
 #include "../common/task.h"
 
 const char nixos_container_usage[] =
@@ -398,18 +399,6 @@ static char *env_value(const char *v)
 }
 
 /* ---- systemd ---- */
-
-/* As sd_booted(): systemd is PID 1 when /run/systemd/system is a directory; NCBOX_SD_BOOTED=0
- * or 1 says so instead. */
-static int systemd_booted(void)
-{
-	const char *v = getenv("NCBOX_SD_BOOTED");
-	struct stat st;
-
-	if (v && (!strcmp(v, "0") || !strcmp(v, "1")))
-		return *v == '1';
-	return lstat("/run/systemd/system/", &st) == 0 && S_ISDIR(st.st_mode);
-}
 
 /* `PROG ARGS...` with its output; dies naming the step when it cannot run. */
 static int capture(char **out, char *const argv[])
@@ -2046,7 +2035,7 @@ int nixos_container_main(int argc, char **argv)
 	if (!c)
 		die_usage("unknown action '%s'", msg_esc(o.args.v[0]));
 	o.cmd = c->name;
-	p.systemd = systemd_booted();
+	p.systemd = sd_booted();
 	/* as the Perl tool, on every run; only create needs them, and says so */
 	mkdir_p(config_dir(), 0755, NULL);
 	mkdir_p(state_dir(), 0700, NULL);

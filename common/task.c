@@ -65,7 +65,9 @@ int run_capture(char *const argv[], char **out, int quiet)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-unsigned long long proc_start_time(pid_t pid)
+/* Field 22 of /proc/PID/stat, the start time; 0 when there is no such process, or (LIVE)
+ * when it has exited and waits to be reaped. */
+static unsigned long long stat_start(pid_t pid, int live)
 {
 	char path[32], *s, *p;
 	unsigned long long t = 0;
@@ -76,7 +78,7 @@ unsigned long long proc_start_time(pid_t pid)
 	if (!(s = read_file(path, 4096, NULL)))
 		return 0;
 	/* the command name may hold anything, ')' too: fields start after the last ')' */
-	if ((p = strrchr(s, ')'))) {
+	if ((p = strrchr(s, ')')) && !(live && (p[2] == 'Z' || p[2] == 'X'))) {
 		for (int i = 0; i < 20 && p; i++)
 			p = strchr(p + 1, ' ');
 		if (p)
@@ -86,9 +88,14 @@ unsigned long long proc_start_time(pid_t pid)
 	return t;
 }
 
+unsigned long long proc_start_time(pid_t pid)
+{
+	return stat_start(pid, 0);
+}
+
 int proc_same(pid_t pid, unsigned long long start)
 {
-	return start && proc_start_time(pid) == start;
+	return start && stat_start(pid, 1) == start;
 }
 
 /* The cgroup file systems mounted here; a cgroup2 one gets "" as its super options. */

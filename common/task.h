@@ -14,7 +14,8 @@ int run_capture(char *const argv[], char **out, int quiet);
  * names one process, even once PIDs wrap. 0 when there is no such process. */
 unsigned long long proc_start_time(pid_t pid);
 
-/* Whether PID is still the process that started at START. */
+/* Whether PID is still the process that started at START, and has not exited (a zombie
+ * waiting for its parent counts as gone). */
 int proc_same(pid_t pid, unsigned long long start);
 
 /* The directories of the cgroup hierarchies a container manager uses: the cgroup2 one and
