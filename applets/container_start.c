@@ -148,6 +148,15 @@ struct start {
 	struct strv creds;
 };
 
+/* msg_esc() of S, a string made for the message, which is freed: only the message stays. */
+static const char *esc_free(char *s)
+{
+	const char *e = msg_esc(s);
+
+	free(s);
+	return e;
+}
+
 static noreturn void bad(const char *key, const char *val, const char *why)
 {
 	die(EXIT_CONFIG, "%s '%s': %s", key, msg_esc(val), why);
@@ -421,12 +430,12 @@ static void check_stage2(const struct start *s)
 	if (fd < 0 && errno == ENOSYS)
 		goto out; /* not knowable from the host; container-init will say */
 	if (fd < 0)
-		die_err(EXIT_NOTFOUND, "find stage 2", msg_esc(show), errno,
+		die_err(EXIT_NOTFOUND, "find stage 2", esc_free(show), errno,
 			s->system_path ? "SYSTEM_PATH names no system"
 				       : "no SYSTEM_PATH and no per-container profile: make it with "
 					 "nixos-container create or update");
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
-		die_err(EXIT_NOEXEC, "check stage 2", msg_esc(show), EACCES, "not an executable file");
+		die_err(EXIT_NOEXEC, "check stage 2", esc_free(show), EACCES, "not an executable file");
 	close(fd);
 out:
 	free(show);
@@ -648,6 +657,15 @@ static void build_argv(struct start *s, struct strv *a)
 	strv_push(a, xstrdup(s->stage2));
 }
 
+/* Open directory REL under AT, all there already, never through a symlink: -1 otherwise. */
+static int open_beneath(int at, const char *rel)
+{
+	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH };
+
+	return (int)syscall(SYS_openat2, at, rel, &how, sizeof(how));
+}
+
 /* Make directory REL under AT (AT_FDCWD for a plain path), with missing parents (0755) as
  * `mkdir -p` makes them, and return it open. MODE is set exactly on a directory made, and
  * with CHMOD also on one that was there. FOLLOW 0: a symlink anywhere in REL is refused, so
@@ -655,13 +673,27 @@ static void build_argv(struct start *s, struct strv *a)
  * prefixes REL in messages. */
 static int make_dir(int at, const char *base, const char *rel, mode_t mode, int chmod_too, int follow)
 {
-	char *p = xstrdup(rel), *c = p, *next;
-	int fd = at == AT_FDCWD ? open(*rel == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC) : dup(at);
+	int oflags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
+	char *p, *c, *next;
+	int fd, err, link = 0;
+	struct stat st;
 
+	/* A restart finds it all there: one open, no walk. */
+	fd = follow ? openat(at, rel, oflags) : open_beneath(at, rel);
+	if (fd >= 0) {
+		if (chmod_too && fchmod(fd, mode) < 0) {
+			err = errno;
+			die_err(EXIT_FAIL, "set mode", esc_free(xasprintf("%s%s%s", base, *base ? "/" : "", rel)), err,
+				NULL);
+		}
+		return fd;
+	}
+	p = c = xstrdup(rel);
+	fd = at == AT_FDCWD ? open(*rel == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC) : dup(at);
 	if (fd < 0)
-		die_sys(EXIT_FAIL, "open directory", base);
+		goto fail;
 	for (; c; c = next) {
-		int made, nfd, last;
+		int made = 0, nfd, last;
 		mode_t m;
 
 		if ((next = strchr(c, '/')))
@@ -670,10 +702,13 @@ static int make_dir(int at, const char *base, const char *rel, mode_t mode, int 
 		if (!*c)
 			continue;
 		m = last ? mode : 0755;
-		made = mkdirat(fd, c, m) == 0;
-		if (!made && errno != EEXIST)
-			goto fail;
-		nfd = openat(fd, c, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+		nfd = openat(fd, c, oflags);
+		if (nfd < 0 && errno == ENOENT) {
+			made = mkdirat(fd, c, m) == 0;
+			if (!made && errno != EEXIST)
+				goto fail;
+			nfd = openat(fd, c, oflags);
+		}
 		if (nfd < 0)
 			goto fail;
 		close(fd);
@@ -685,16 +720,17 @@ static int make_dir(int at, const char *base, const char *rel, mode_t mode, int 
 	}
 	free(p);
 	return fd;
-fail: {
-	int err = errno, link = 0;
-	char *show = xasprintf("%s%s%.*s", base, *base ? "/" : "", (int)(c - p + strlen(c)), rel);
-	struct stat st;
-
-	if (!follow && (err == ELOOP || err == ENOTDIR))
+fail:
+	err = errno;
+	if (!follow && fd >= 0 && (err == ELOOP || err == ENOTDIR))
 		link = fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
-	die_err(EXIT_FAIL, "make directory", msg_esc(show), link ? 0 : err,
-		link ? "a symlink, not followed out of the container root" : NULL);
-}
+	{
+		char *show = xasprintf("%s%s%.*s", base, *base ? "/" : "", (int)(c - p + strlen(c)), rel);
+
+		free(p);
+		die_err(EXIT_FAIL, "make directory", esc_free(show), link ? 0 : err,
+			link ? "a symlink, not followed out of the container root" : NULL);
+	}
 }
 
 /* An empty file NAME in ETC unless something, even a dangling symlink, is there. */
@@ -707,9 +743,9 @@ static void touch_absent(int etc, const char *root, const char *name)
 		return;
 	fd = openat(etc, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0 && errno != EEXIST) {
-		char *show = xasprintf("%s/etc/%s", root, name);
+		int err = errno;
 
-		die_sys(EXIT_FAIL, "make file", msg_esc(show));
+		die_err(EXIT_FAIL, "make file", esc_free(xasprintf("%s/etc/%s", root, name)), err, NULL);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -751,7 +787,7 @@ fail: {
 	if (out >= 0)
 		close(out);
 	unlinkat(etc, tmp, 0);
-	die_err(EXIT_FAIL, "copy resolv.conf", msg_esc(show), err, NULL);
+	die_err(EXIT_FAIL, "copy resolv.conf", esc_free(show), err, NULL);
 }
 }
 
@@ -896,6 +932,20 @@ static void early_network(struct start *s)
 	nl_close(ev);
 }
 
+static void start_free(struct start *s)
+{
+	struct strv *lists[] = { &s->ports, &s->caps, &s->tmpfs, &s->ifaces, &s->macvlans, &s->extra, &s->init, &s->creds };
+	char *strs[] = { s->root, s->run_dir, s->store, s->db, s->daemon_socket, s->profiles, s->gcroots,
+			 s->nspawn, s->stage2, s->init_bind };
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		strv_free(lists[i]);
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		free(strs[i]);
+	netconf_free(&s->nc);
+	conf_free(&s->c);
+}
+
 int container_start_main(int argc, char **argv)
 {
 	struct start s = {0};
@@ -959,9 +1009,14 @@ int container_start_main(int argc, char **argv)
 	}
 	build_argv(&s, &cmd);
 	if (s.dry_run) {
+		int rc;
+
 		for (size_t i = 0; i < cmd.n; i++)
 			printf("%s\n", cmd.v[i]);
-		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_FAIL;
+		rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_FAIL;
+		strv_free(&cmd);
+		start_free(&s);
+		return rc;
 	}
 	if (s.early_net)
 		early_network(&s);
