@@ -477,6 +477,9 @@ static pid_t sd_leader(int must)
 	return (pid_t)pid;
 }
 
+/* Confs read for list and create, kept to the end. */
+static struct conf *parsed;
+
 /* ---- the state of a container started without systemd ---- */
 
 struct state {
@@ -485,7 +488,7 @@ struct state {
 	unsigned long long starter_t, nspawn_t, leader_t;
 };
 
-static int state_read(struct state *s)
+static int state_read(const char *path, struct state *s)
 {
 	struct conf c = { 0 };
 	char err[256], *buf;
@@ -493,9 +496,9 @@ static int state_read(struct state *s)
 	int ok;
 
 	memset(s, 0, sizeof(*s));
-	if (!(buf = read_file(p.state, 65536, &len)))
+	if (!(buf = read_file(path, 65536, &len)))
 		return 0;
-	ok = envfile_parse(&c, p.state, buf, len, err, sizeof(err)) == 0;
+	ok = envfile_parse(&c, path, buf, len, err, sizeof(err)) == 0;
 	free(buf);
 	if (ok) {
 		static const struct {
@@ -550,7 +553,7 @@ static const char *status_of(void)
 
 	if (p.systemd)
 		return sd_status();
-	state_read(&s);
+	state_read(p.state, &s);
 	return direct_status(&s);
 }
 
@@ -747,7 +750,7 @@ static int stop_direct(int force)
 	struct state s;
 	char *cg[2];
 
-	state_read(&s);
+	state_read(p.state, &s);
 	if (proc_same(s.nspawn, s.nspawn_t)) {
 		if (!force && kill(s.nspawn, SIGTERM) < 0 && errno != ESRCH)
 			fail_sys("send SIGTERM to systemd-nspawn", "nspawn");
@@ -849,7 +852,7 @@ static int start_direct(void)
 	long long end;
 	pid_t child;
 
-	state_read(&s);
+	state_read(p.state, &s);
 	if (strcmp(direct_status(&s), "down")) {
 		close(lock);
 		return 0;
@@ -954,7 +957,7 @@ static pid_t leader_pid(void)
 
 	if (p.systemd)
 		return sd_leader(1);
-	state_read(&s);
+	state_read(p.state, &s);
 	if (!proc_same(s.nspawn, s.nspawn_t) || !proc_same(s.leader, s.leader_t))
 		fail(EXIT_FAIL, "unable to get container's main PID (it is not running)");
 	return s.leader;
@@ -1163,17 +1166,17 @@ static int profile_links(const char *path)
 static int set_system(const char *path)
 {
 	struct strv a = { 0 };
-	int rc;
+	char *prog = find_program("nix-env");
 
+	if (!prog && errno == ENOENT)
+		return profile_links(path) < 0 ? -1 : 0;
+	free(prog);
 	strv_push(&a, xstrdup("nix-env"));
 	strv_push(&a, xstrdup("-p"));
 	strv_pushf(&a, "%s/system", p.profile);
 	strv_push(&a, xstrdup("--set"));
 	strv_push(&a, xstrdup(path));
-	rc = nix_run(&a);
-	if (rc < 0 && errno == ENOENT)
-		return profile_links(path) < 0 ? -1 : 0;
-	return rc;
+	return nix_run(&a);
 }
 
 /* REF#ATTR into REF and ATTR (default "container"), as the Perl tool splits it. */
@@ -1293,7 +1296,7 @@ static int build_nixos(const char *file)
 /* The IPv4 ranges the confs use: [lo, hi], with the conf's name. */
 struct used {
 	uint32_t lo, hi;
-	char *conf;
+	const char *conf;
 };
 static struct used *used;
 static size_t n_used;
@@ -1316,7 +1319,7 @@ static void use(const struct ipaddr *a, const char *conf)
 	v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 	mask = prefix < 0 || prefix >= 32 ? 0xffffffffu : prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
 	used = xrealloc(used, (n_used + 1) * sizeof(*used));
-	used[n_used++] = (struct used){ v & mask, v | ~mask, xstrdup(conf) };
+	used[n_used++] = (struct used){ v & mask, v | ~mask, conf };
 }
 
 static void use_value(const char *val, const char *conf)
@@ -1367,48 +1370,73 @@ static void conf_names(struct strv *out)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
 }
 
-/* Every address in every conf (but NAME's own). */
+/* Every address in every conf. One buffer and openat() for all: with a thousand confs this
+ * is most of create's time. */
+static struct strv confs;
+
 static void read_used(void)
 {
 	static const char *keys[] = { "HOST_ADDRESS", "LOCAL_ADDRESS", "HOST_ADDRESS6", "LOCAL_ADDRESS6" };
-	struct strv names = { 0 };
+	const char *dir = config_dir();
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t cap = 65536, len;
+	char *buf = xmalloc(cap), err[512], file[NAME_MAX_LEN + 8], path[4096];
 
-	conf_names(&names);
-	for (size_t i = 0; i < names.n; i++) {
-		char *path = xasprintf("%s/%s.conf", config_dir(), names.v[i]), err[512], *buf;
-		struct conf c = { 0 };
-		const char *v;
-		size_t len;
+	conf_names(&confs);
+	/* kept to the end: freeing each would hand memory back and forth with the kernel */
+	parsed = xmalloc((confs.n + 1) * sizeof(*parsed));
+	memset(parsed, 0, (confs.n + 1) * sizeof(*parsed));
+	for (size_t i = 0; i < confs.n; i++) {
+		struct conf *cp = &parsed[i];
+		const char *v, *name = confs.v[i];
+		ssize_t n = 0;
+		int fd;
 
-		if (!(buf = read_file(path, CONF_MAX_SIZE, &len))) {
-			if (errno != ENOENT)
-				fail(EXIT_FAIL, "read %s to find a free address: %s", msg_esc(path), strerror(errno));
-			free(path);
-			continue;
+		snprintf(file, sizeof(file), "%s.conf", name);
+		if ((fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
+			if (errno == ENOENT)
+				continue;
+			fail(EXIT_FAIL, "read %s/%s to find a free address: %s", msg_esc(dir), msg_esc(file),
+			     strerror(errno));
 		}
-		if (envfile_parse(&c, path, buf, len, err, sizeof(err)) < 0)
+		/* a short read of a regular file is its end */
+		for (len = 0;;) {
+			if (len == cap)
+				buf = xrealloc(buf, cap *= 2);
+			if ((n = read(fd, buf + len, cap - len)) < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			len += (size_t)n;
+			if (len < cap || len > CONF_MAX_SIZE)
+				break;
+		}
+		close(fd);
+		snprintf(path, sizeof(path), "%s/%s", dir, file);
+		if (n < 0)
+			fail(EXIT_FAIL, "read %s to find a free address: %s", msg_esc(path), strerror(errno));
+		if (envfile_parse(cp, path, buf, len, err, sizeof(err)) < 0)
 			fail(EXIT_CONFIG, "%s (every conf is read to find a free address)", err);
 		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-			use_value(conf_file_get(&c, keys[k]), names.v[i]);
-		if ((v = conf_file_get(&c, "EXTRA_VETHS"))) {
+			use_value(conf_file_get(cp, keys[k]), name);
+		if ((v = conf_file_get(cp, "EXTRA_VETHS"))) {
 			struct veth *vv;
 			size_t nv;
 
 			if (veths_parse(v, &vv, &nv, err, sizeof(err)) == 0) {
 				for (size_t k = 0; k < nv; k++) {
-					use(&vv[k].host4, names.v[i]);
-					use(&vv[k].local4, names.v[i]);
-					use(&vv[k].host6, names.v[i]);
-					use(&vv[k].local6, names.v[i]);
+					use(&vv[k].host4, name);
+					use(&vv[k].local4, name);
+					use(&vv[k].host6, name);
+					use(&vv[k].local6, name);
 				}
 				veths_free(vv, nv);
 			}
 		}
-		conf_free(&c);
-		free(buf);
-		free(path);
 	}
-	strv_free(&names);
+	free(buf);
+	if (dfd >= 0)
+		close(dfd);
 }
 
 /* The conf that uses address V, or NULL. */
@@ -1694,17 +1722,24 @@ static void print_json_opt(const char *key, const char *v, int last)
 	fputs(last ? "" : ",", stdout);
 }
 
-/* An address value without its prefix length (NULL when unset or not an address). */
-static char *bare_addr(const char *v, int family)
+/* An address value without its prefix length, into BUF (NULL when unset or not an address). */
+static const char *bare_addr(const char *v, int family, char *buf, size_t len)
 {
 	struct ipaddr a;
 	const char *why;
-	char buf[64];
 
 	if (!v || !*v || addr_parse(v, family, &a, &why) < 0)
 		return NULL;
 	a.prefix = -1;
-	return xstrdup(addr_format(&a, buf, sizeof(buf)));
+	return addr_format(&a, buf, len);
+}
+
+/* LOCAL_ADDRESS, else LOCAL_ADDRESS6 (with HOST: the HOST_ ones), bare, into BUF. */
+static const char *conf_ip(const struct conf *c, int host, char *buf, size_t len)
+{
+	const char *ip = bare_addr(conf_file_get(c, host ? "HOST_ADDRESS" : "LOCAL_ADDRESS"), AF_INET, buf, len);
+
+	return ip ? ip : bare_addr(conf_file_get(c, host ? "HOST_ADDRESS6" : "LOCAL_ADDRESS6"), AF_INET6, buf, len);
 }
 
 static int cmd_list(void)
@@ -1750,40 +1785,34 @@ static int cmd_list(void)
 		free(out);
 	}
 	putchar('[');
+	/* the confs are kept to the end: freeing each would hand memory back and forth */
+	parsed = xmalloc((names.n + 1) * sizeof(*parsed));
+	memset(parsed, 0, (names.n + 1) * sizeof(*parsed));
 	for (size_t i = 0; i < names.n; i++) {
-		struct conf c = { 0 };
+		struct conf *c = &parsed[i];
 		const char *pn, *as;
-		char *ip, *hip;
+		char ip[64], hip[64], conf[4096], state[4096];
 
-		o.name = names.v[i];
-		set_paths(o.name);
+		snprintf(conf, sizeof(conf), "%s/%s.conf", config_dir(), names.v[i]);
 		if (!p.systemd) {
 			struct state s;
 
-			state_read(&s);
+			snprintf(state, sizeof(state), "%s/%s.state", run_dir(), names.v[i]);
+			state_read(state, &s);
 			st[i] = (char *)direct_status(&s);
 		}
-		if (envfile_load(&c, p.conf) < 0 && errno != ENOENT)
+		if (envfile_load(c, conf) < 0 && errno != ENOENT)
 			exit(EXIT_CONFIG);
-		ip = bare_addr(conf_file_get(&c, "LOCAL_ADDRESS"), AF_INET);
-		if (!ip)
-			ip = bare_addr(conf_file_get(&c, "LOCAL_ADDRESS6"), AF_INET6);
-		hip = bare_addr(conf_file_get(&c, "HOST_ADDRESS"), AF_INET);
-		if (!hip)
-			hip = bare_addr(conf_file_get(&c, "HOST_ADDRESS6"), AF_INET6);
-		pn = conf_file_get(&c, "PRIVATE_NETWORK");
-		as = conf_file_get(&c, "AUTO_START");
+		pn = conf_file_get(c, "PRIVATE_NETWORK");
+		as = conf_file_get(c, "AUTO_START");
 		printf("%s{\"name\":", i ? "," : "");
 		print_json_str(names.v[i]);
 		printf(",\"status\":\"%s\",", st[i]);
-		print_json_opt("ip", ip, 0);
-		print_json_opt("host_ip", hip, 0);
+		print_json_opt("ip", conf_ip(c, 0, ip, sizeof(ip)), 0);
+		print_json_opt("host_ip", conf_ip(c, 1, hip, sizeof(hip)), 0);
 		printf("\"private_network\":%s,\"auto_start\":%s,\"declarative\":%s}",
 		       pn && !strcmp(pn, "1") ? "true" : "false", as && !strcmp(as, "1") ? "true" : "false",
-		       access(p.conf, W_OK) < 0 ? "true" : "false");
-		free(ip);
-		free(hip);
-		conf_free(&c);
+		       access(conf, W_OK) < 0 ? "true" : "false");
 	}
 	printf("]\n");
 	free(st);
@@ -1807,7 +1836,7 @@ static int cmd_status(void)
 
 		if (p.systemd)
 			leader = sd_leader(0);
-		else if (state_read(&s), proc_same(s.leader, s.leader_t))
+		else if (state_read(p.state, &s), proc_same(s.leader, s.leader_t))
 			leader = s.leader;
 	}
 	printf("{\"name\":");
@@ -1972,20 +2001,17 @@ static int cmd_run(void)
 static int cmd_show_ip(void)
 {
 	struct conf c = { 0 };
-	const char *pn;
-	char *ip;
+	const char *pn, *ip;
+	char buf[64];
 
 	conf_load(&c, o.name);
-	ip = bare_addr(conf_file_get(&c, "LOCAL_ADDRESS"), AF_INET);
-	if (!ip)
-		ip = bare_addr(conf_file_get(&c, "LOCAL_ADDRESS6"), AF_INET6);
+	ip = conf_ip(&c, 0, buf, sizeof(buf));
 	pn = conf_file_get(&c, "PRIVATE_NETWORK");
 	if (!ip && (!pn || strcmp(pn, "1")))
 		fail(EXIT_FAIL, "container uses host network, no separate IP address");
 	if (!ip)
 		fail(EXIT_FAIL, "cannot get IP address");
 	printf("%s\n", ip);
-	free(ip);
 	conf_free(&c);
 	return 0;
 }

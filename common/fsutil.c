@@ -27,6 +27,22 @@ int mkdir_p(const char *path, mode_t mode, char **created)
 
 	if (created)
 		*created = NULL;
+	/* the usual case first: the parent is there */
+	if (mkdir(path, mode) == 0) {
+		if (created)
+			*created = p;
+		else
+			free(p);
+		return 0;
+	}
+	if (errno == EEXIST) {
+		struct stat st;
+
+		free(p);
+		if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+			return errno = ENOTDIR, -1;
+		return 0;
+	}
 	for (;;) {
 		while (*s == '/')
 			s++;
