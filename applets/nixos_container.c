@@ -1168,7 +1168,7 @@ static int set_system(const char *path)
 	struct strv a = { 0 };
 	char *prog = find_program("nix-env");
 
-	if (!prog && errno == ENOENT)
+	if (!prog)
 		return profile_links(path) < 0 ? -1 : 0;
 	free(prog);
 	strv_push(&a, xstrdup("nix-env"));
