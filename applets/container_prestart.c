@@ -18,8 +18,10 @@ const char container_prestart_usage[] =
 	"\n"
 	"  - If machined has a stale registration of NAME (/run/systemd/machines/NAME exists),\n"
 	"    end it with `machinectl terminate NAME`; errors are ignored. No machined, no cost.\n"
-	"  - If any of HOST_ADDRESS, HOST_ADDRESS6, LOCAL_ADDRESS, LOCAL_ADDRESS6 is set, delete\n"
-	"    ve-NAME and vb-NAME (found by altname when NAME is over 11 characters).\n"
+	"  - If nspawn will make ve-NAME or vb-NAME (any of HOST_ADDRESS, HOST_ADDRESS6,\n"
+	"    LOCAL_ADDRESS, LOCAL_ADDRESS6, LOCAL_MAC_ADDRESS, HOST_BRIDGE is set), delete both,\n"
+	"    found by altname when NAME is over 11 characters. (The script looks at the\n"
+	"    addresses only, so a stale link of a bridge-only container made nspawn fail.)\n"
 	"  - Delete every veth named in EXTRA_VETHS.\n"
 	"A link that is not there is fine; any other failure is reported, and the rest is still\n"
 	"tried.\n"
@@ -64,12 +66,14 @@ int container_prestart_main(int argc, char **argv)
 	name = container_load(argc, argv, &c, &nc);
 
 	terminate_stale(name);
-	if (!netconf_any_address(&nc) && !nc.n_veths)
+	int main_veth = netconf_any_address(&nc) || nc.host_bridge || nc.has_mac;
+
+	if (!main_veth && !nc.n_veths)
 		goto out;
 	caps_require(need, 1, "delete interfaces");
 	if (!(nl = nl_open()))
 		die_sys(EXIT_FAIL, "open netlink socket", NULL);
-	if (netconf_any_address(&nc)) {
+	if (main_veth) {
 		rc |= del_link(nl, nc.ve);
 		rc |= del_link(nl, nc.vb);
 	}
