@@ -28,114 +28,88 @@
 
 const char nixos_container_usage[] =
 	"Usage: nixos-container list [--json]\n"
-	"       nixos-container create NAME [--nixos-path PATH] [--system-path PATH]\n"
-	"           [--config STRING] [--config-file PATH] [--flake FLAKEREF[#ATTR]]\n"
-	"           [--ensure-unique-name] [--auto-start] [--bridge IFACE] [--port PORTS]\n"
-	"           [--host-address ADDR --local-address ADDR] [--use-host-network]\n"
-	"       nixos-container destroy NAME\n"
+	"       nixos-container create NAME [--nixos-path P] [--system-path P] [--config S]\n"
+	"           [--config-file P] [--flake REF[#ATTR]] [--ensure-unique-name] [--auto-start]\n"
+	"           [--bridge IF] [--port PORTS] [--host-address A --local-address A]\n"
+	"           [--use-host-network]\n"
+	"       nixos-container destroy|login|root-login|show-ip|show-host-key NAME\n"
 	"       nixos-container start|stop|restart|terminate NAME [--timeout SECONDS]\n"
 	"       nixos-container status NAME [--json]\n"
-	"       nixos-container update NAME [--config STRING] [--config-file PATH]\n"
-	"           [--flake FLAKEREF[#ATTR]] [--nixos-path PATH] [--system-path PATH]\n"
-	"       nixos-container login|root-login NAME\n"
+	"       nixos-container update NAME [--config S] [--config-file P] [--flake REF[#ATTR]]\n"
+	"           [--nixos-path P] [--system-path P]\n"
 	"       nixos-container run NAME -- COMMAND [ARGS...]\n"
-	"       nixos-container show-ip|show-host-key NAME\n"
 	"\n"
-	"Imperative NixOS containers under systemd-nspawn, as the Perl nixos-container: the same\n"
-	"commands, flags, files, conf format and messages. Options may stand anywhere (before\n"
-	"`--`), as --opt VALUE or --opt=VALUE, abbreviated while unambiguous.\n"
+	"The Perl nixos-container's commands, flags, files and messages. Options go anywhere\n"
+	"before `--`, as --opt V or --opt=V, abbreviated while unambiguous. NAME: letters,\n"
+	"digits, '_', '-', not starting with '-', at most 64 bytes. umask 022, NIXOS_CONFIG=\"\".\n"
 	"\n"
-	"Files: the config dir (NCBOX_CONFIG_DIR, else /etc/nixos-containers, else\n"
-	"/etc/containers when only it exists) holds NAME.conf; the state dir (NCBOX_STATE_DIR,\n"
-	"else /var/lib/nixos-containers or /var/lib/containers) holds the root NAME; the profile\n"
-	"is NIX/profiles/per-container/NAME/system and the GC roots NIX/gcroots/per-container/NAME,\n"
-	"NIX being NCBOX_NIX_STATE_DIR, else /nix/var/nix. Both dirs are made when missing\n"
-	"(0755, 0700). umask is 022; NIXOS_CONFIG is emptied. NAME: letters, digits, '_', '-',\n"
-	"not starting with '-', at most 64 bytes.\n"
+	"Files: CONF_DIR/NAME.conf (NCBOX_CONFIG_DIR, else /etc/nixos-containers, else\n"
+	"/etc/containers when only it exists; made 0755); the root STATE_DIR/NAME\n"
+	"(NCBOX_STATE_DIR, else /var/lib/nixos-containers or /var/lib/containers; made 0700);\n"
+	"the profile NIX/profiles/per-container/NAME/system and NIX/gcroots/per-container/NAME\n"
+	"(NIX: NCBOX_NIX_STATE_DIR, else /nix/var/nix); RUN_DIR/NAME.state and .log without\n"
+	"systemd (NCBOX_RUN_DIR, else /run/containers with the old state dir, else\n"
+	"/run/nixos-containers). A systemd host has /run/systemd/system (NCBOX_SD_BOOTED=0|1).\n"
 	"\n"
-	"list      The NAMEs of the *.conf files, sorted (podman's libpod, containers and\n"
-	"          registries are skipped in a dir named containers). --json: an array of\n"
-	"          {name, status, ip, host_ip, private_network, auto_start, declarative}.\n"
-	"create    Under the lock /run/lock/nixos-container: refuse a NAME whose conf exists;\n"
-	"          with --ensure-unique-name try NAME, NAME-0, NAME-1, ... while the conf or the\n"
-	"          root exists and print the name taken. Allocate 10.233.N.1 (host) and\n"
-	"          10.233.N.2 (container), N = 1..254, the first pair that no address in any\n"
-	"          conf uses (HOST_ADDRESS(6), LOCAL_ADDRESS(6), EXTRA_VETHS; bare, with a\n"
-	"          prefix, whose whole subnet counts, or IPv4-mapped IPv6), else `out of IP\n"
-	"          addresses`; --host-address/--local-address (both or neither) are checked\n"
-	"          against them too. Write the conf atomically (temporary file, fsync, rename):\n"
-	"          PRIVATE_NETWORK=1, HOST_ADDRESS, LOCAL_ADDRESS, HOST_BRIDGE (--bridge),\n"
-	"          HOST_PORT (--port, [tcp:|udp:]HOST[:CONTAINER],...), AUTO_START, FLAKE;\n"
-	"          --use-host-network writes PRIVATE_NETWORK=0 and no address. Say `host IP is\n"
-	"          X, container IP is Y` on stderr. Then the system: --system-path PATH:\n"
-	"          `nix-env -p PROFILE --set PATH`, or, with no nix-env on PATH, the links\n"
-	"          nix-env makes (system -> system-N-link -> PATH); --flake REF#ATTR (ATTR\n"
-	"          defaults to container): `nix build` of\n"
-	"          REF#nixosConfigurations.\"ATTR\".config.system.build.toplevel, then nix-env\n"
-	"          --set; otherwise ROOT/etc/nixos/configuration.nix (with --config STRING\n"
-	"          inside, or imports = [ --config-file ]) and `nix-env -p PROFILE -I\n"
-	"          nixos-config=FILE -f NIXOS_PATH --set -A system` (NIXOS_PATH: --nixos-path,\n"
-	"          else <nixpkgs/nixos>). If that fails, every file and directory create made\n"
-	"          is removed again. Names over 11 characters need a kernel with interface\n"
-	"          altnames (5.8 or later; nspawn then shortens ve-NAME with a hash); on older\n"
-	"          kernels they are refused. '_' and a trailing '-' are refused: nspawn takes\n"
-	"          neither in a machine name.\n"
-	"destroy   Refuse a declarative container (its conf not writable). Terminate it when\n"
-	"          it runs; remove the profile, the GC roots, the root (mounts below it are\n"
-	"          detached first, immutable flags cleared, other file systems never entered),\n"
-	"          the runtime files, then the conf. A missing conf: nothing to do, exit 0.\n"
-	"start     systemd host: `systemctl start container@NAME`. Otherwise: run\n"
-	"          container-prestart NAME; start container-start NAME detached (its own\n"
-	"          session and cgroup ncbox/NAME, log in RUN_DIR/NAME.log); once nspawn reports\n"
-	"          the container running (sd_notify X_NSPAWN_LEADER_PID), run\n"
-	"          container-poststart NAME; remember nspawn's PID in RUN_DIR/NAME.state.\n"
-	"          The applets get PATH, the NCBOX_* and SYSTEMD_* variables and INSTANCE=NAME,\n"
-	"          nothing else of the caller's environment. Waits up to --timeout (60 s). A\n"
-	"          running container: nothing to do.\n"
-	"stop      systemd host: `systemctl stop container@NAME`. Otherwise SIGTERM to nspawn\n"
-	"          (it sends SIGRTMIN+3 to the container's init); when the container is still\n"
-	"          there after --timeout (90 s), SIGKILL to each of its processes, then to\n"
-	"          nspawn. Then its cgroup, state file and host veths are removed.\n"
-	"restart   stop, then start.\n"
-	"terminate systemd host: the leader from `machinectl show NAME -p Leader`, `machinectl\n"
-	"          terminate NAME`, then wait (--timeout) until the leader is gone. Otherwise\n"
-	"          SIGKILL to every process of the container at once, then as stop.\n"
-	"status    up, down, or starting while it starts (the Perl tool says down then);\n"
-	"          systemd host: from the unit's ActiveState (activating is starting,\n"
-	"          active and reloading are up); otherwise from the live nspawn process.\n"
-	"          A missing conf prints gone. --json: {name, status, leader}.\n"
-	"update    Rebuild from --config, --config-file, --flake, --system-path, or the FLAKE\n"
-	"          stored in the conf, as create does, then reload a running container\n"
-	"          (`systemctl reload container@NAME`, or, without systemd, run\n"
-	"          $SYSTEM_PATH/bin/switch-to-configuration test in it), saying `reloading\n"
-	"          container...` first.\n"
-	"login     systemd host: `machinectl login -- NAME`; otherwise `login` in the container,\n"
-	"          as run starts it.\n"
-	"root-login  root's login shell in the container, as run starts it.\n"
-	"run       Run COMMAND in the container: join every namespace of its init that differs\n"
-	"          (setns; user first, then cgroup, ipc, uts, net, pid, time, mnt, and its root)\n"
-	"          and its cgroup, so the command cannot hold teardown up; then, as `su root -l`\n"
-	"          would: an environment of HOME, SHELL, USER, LOGNAME, PATH and TERM only, the\n"
-	"          home directory, and root's shell from the container's /etc/passwd (else\n"
-	"          /bin/sh) as a login shell running `exec \"$@\"` with COMMAND and ARGS as its\n"
-	"          arguments, never parsed; without a shell COMMAND is exec'd from PATH. The\n"
-	"          leader: machinectl on a systemd host, else the state file. Exits with\n"
-	"          COMMAND's code, or 128+signal.\n"
-	"show-ip   LOCAL_ADDRESS, else LOCAL_ADDRESS6, without its prefix length.\n"
+	"list     The NAMEs of *.conf, sorted (podman's libpod, containers, registries skipped\n"
+	"         in a dir named containers). --json: [{name, status, ip, host_ip,\n"
+	"         private_network, auto_start, declarative}].\n"
+	"create   Under the flock /run/lock/nixos-container: refuse an existing NAME (with\n"
+	"         --ensure-unique-name take the first free of NAME, NAME-0, NAME-1... and print\n"
+	"         it); take 10.233.N.1 and .2 (N 1-254), the first pair no conf uses: every\n"
+	"         HOST_/LOCAL_ADDRESS(6) and EXTRA_VETHS address, a prefix counting its whole\n"
+	"         subnet, IPv4-mapped IPv6 too; else `out of IP addresses`. Given addresses are\n"
+	"         checked the same way. Write the conf atomically (temp, fsync, rename):\n"
+	"         PRIVATE_NETWORK=1, HOST_ADDRESS, LOCAL_ADDRESS, HOST_BRIDGE, HOST_PORT\n"
+	"         ([tcp:|udp:]HOST[:CONT],...), AUTO_START, FLAKE; --use-host-network:\n"
+	"         PRIVATE_NETWORK=0, no address. Say `host IP is X, container IP is Y`. Then the\n"
+	"         system: --system-path: `nix-env -p PROFILE --set P`, or without nix-env the\n"
+	"         same links (system -> system-N-link -> P); --flake: `nix build` of\n"
+	"         REF#nixosConfigurations.\"ATTR\".config.system.build.toplevel (ATTR: container),\n"
+	"         then nix-env --set; else write ROOT/etc/nixos/configuration.nix (--config S\n"
+	"         in it, or imports = [ --config-file ]) and `nix-env -p PROFILE -I\n"
+	"         nixos-config=FILE -f NIXOS --set -A system` (NIXOS: --nixos-path, else\n"
+	"         <nixpkgs/nixos>). A failure removes all that create made, nothing else.\n"
+	"         Names over 11 characters need interface altnames (Linux 5.8+; nspawn hashes\n"
+	"         ve-NAME then); '_' and a trailing '-' are refused (nspawn takes neither).\n"
+	"destroy  Refuse a declarative container (conf not writable); terminate it if it\n"
+	"         runs; remove profile, GC roots, root (mounts below detached first, immutable\n"
+	"         flags cleared, no other file system entered), runtime files, conf.\n"
+	"start    systemd: `systemctl start container@NAME`. Else: container-prestart NAME;\n"
+	"         container-start NAME detached (own session, cgroup ncbox/NAME, output to\n"
+	"         RUN_DIR/NAME.log); once nspawn reports the container running\n"
+	"         (X_NSPAWN_LEADER_PID on NOTIFY_SOCKET), container-poststart NAME. The applets\n"
+	"         get PATH, NCBOX_*, SYSTEMD_* and INSTANCE only. --timeout: 60 s.\n"
+	"stop     systemd: `systemctl stop container@NAME`. Else SIGTERM to nspawn (it sends\n"
+	"         SIGRTMIN+3 on); after --timeout (90 s) SIGKILL to the container, then to\n"
+	"         nspawn; its cgroup, state and veths are removed.\n"
+	"restart  stop, then start.\n"
+	"terminate  systemd: the leader from `machinectl show NAME -p Leader`, `machinectl\n"
+	"         terminate NAME`, then wait until the leader is gone. Else SIGKILL at once.\n"
+	"status   up, down, or starting while it starts (systemd: ActiveState activating;\n"
+	"         else a start under way); missing conf: gone. --json: {name, status, leader}.\n"
+	"update   Rebuild from --config, --config-file, --flake, --system-path or the conf's\n"
+	"         FLAKE, as create; if it runs, `reloading container...` and `systemctl reload`,\n"
+	"         or without systemd SYSTEM_PATH/bin/switch-to-configuration test in it.\n"
+	"login    systemd: `machinectl login -- NAME`; else the container's `login`.\n"
+	"root-login  root's login shell in the container, as run starts commands.\n"
+	"run      Join the namespaces of the container's init that differ (setns: user,\n"
+	"         cgroup, ipc, uts, net, pid, time, mnt, root) and its cgroup (so it cannot\n"
+	"         hold teardown up); as `su root -l`: only HOME SHELL USER LOGNAME PATH TERM,\n"
+	"         the home dir, root's shell from /etc/passwd (else /bin/sh) as a login shell\n"
+	"         running `exec \"$@\"` with COMMAND ARGS as its arguments (never parsed);\n"
+	"         with no shell, COMMAND from PATH. Leader: machinectl, else the state file.\n"
+	"show-ip  LOCAL_ADDRESS, else LOCAL_ADDRESS6, without prefix.\n"
 	"show-host-key  ROOT/etc/ssh/ssh_host_ed25519_key.pub, else the ecdsa one.\n"
 	"\n"
-	"Nix flags passed on to nix-env and nix build: --log-format X, --option NAME VALUE,\n"
-	"--impure, --update-input X, --override-input INPUT REF, --commit-lock-file,\n"
-	"--no-registries, --no-update-lock-file, --no-write-lock-file, --no-allow-dirty,\n"
-	"--recreate-lock-file (two-value ones last, as the Perl tool orders them). --signal\n"
-	"is accepted and ignored, as there.\n"
+	"Passed to nix-env and nix build: --log-format X, --option N V, --impure,\n"
+	"--update-input X, --override-input I R, --commit-lock-file, --no-registries,\n"
+	"--no-update-lock-file, --no-write-lock-file, --no-allow-dirty, --recreate-lock-file.\n"
+	"--signal is ignored, as by the Perl tool.\n"
 	"\n"
-	"systemd host: /run/systemd/system exists (NCBOX_SD_BOOTED=0 or 1 overrides). RUN_DIR:\n"
-	"NCBOX_RUN_DIR, else /run/containers with the old state dir, else /run/nixos-containers.\n"
-	"\n"
-	"Errors: one line, `nixos-container: COMMAND: NAME: what failed`. Exit: 0 ok, 1 a step\n"
-	"failed, 2 usage, 3 bad config or name, 5 no such container (status still prints\n"
-	"gone); run passes COMMAND's status on (126/127: not executable/found).\n";
+	"Errors: one line, `nixos-container: COMMAND: NAME: what failed`. Exit: 0 ok, 1 failed,\n"
+	"2 usage, 3 bad conf or name, 5 no such container (status prints gone too), 6 create:\n"
+	"exists; run: COMMAND's status, 128+signal, 126/127 not executable/found.\n";
 
 #define LOCK_PATH "/run/lock/nixos-container"
 #define NIX_DEFAULT "/nix/var/nix"
@@ -157,7 +131,7 @@ static struct {
 
 /* Where a container's things are. */
 static struct {
-	char *conf, *root, *profile, *gcroots, *state, *log, *nixos_config;
+	char *conf, *root, *profile, *system, *gcroots, *state, *log, *nixos_config;
 	int systemd;
 } p;
 
@@ -360,7 +334,7 @@ static const char *run_dir(void)
 static void set_paths(const char *name)
 {
 	free(p.conf), free(p.root), free(p.profile), free(p.gcroots), free(p.state), free(p.log);
-	free(p.nixos_config);
+	free(p.nixos_config), free(p.system);
 	p.conf = xasprintf("%s/%s.conf", config_dir(), name);
 	p.root = xasprintf("%s/%s", state_dir(), name);
 	p.profile = xasprintf("%s/profiles/per-container/%s", nix_dir(), name);
@@ -368,6 +342,7 @@ static void set_paths(const char *name)
 	p.state = xasprintf("%s/%s.state", run_dir(), name);
 	p.log = xasprintf("%s/%s.log", run_dir(), name);
 	p.nixos_config = xasprintf("%s/etc/nixos/configuration.nix", p.root);
+	p.system = xasprintf("%s/system", p.profile);
 }
 
 static int exists(const char *path)
@@ -432,17 +407,25 @@ static const char *sd_status_of(const char *active)
 	return !strcmp(active, "active") || !strcmp(active, "reloading") ? "up" : "down";
 }
 
-static const char *sd_status(void)
+/* The unit's ActiveState, into BUF. */
+static const char *sd_active_state(char *buf, size_t len)
 {
-	char *unit = xasprintf("container@%s.service", o.name), *out;
+	char *unit = xasprintf("container@%s.service", o.name), *out, *v;
 	char *argv[] = { "systemctl", "show", "-p", "ActiveState", unit, NULL };
-	const char *st;
 
 	capture(&out, argv);
-	st = sd_status_of(show_value(out, "ActiveState"));
+	v = show_value(out, "ActiveState");
+	snprintf(buf, len, "%s", v ? v : "");
 	free(out);
 	free(unit);
-	return st;
+	return buf;
+}
+
+static const char *sd_status(void)
+{
+	char buf[32];
+
+	return sd_status_of(sd_active_state(buf, sizeof(buf)));
 }
 
 /* `systemctl VERB container@NAME`; dies with WHAT when it fails. */
@@ -1108,6 +1091,18 @@ static int enter_run(pid_t leader, char **cmd, int noshell)
 
 /* ---- Nix ---- */
 
+/* Append copies of the strings, up to a NULL, to A. */
+static void push_all(struct strv *a, ...)
+{
+	const char *arg;
+	va_list ap;
+
+	va_start(ap, a);
+	while ((arg = va_arg(ap, const char *)))
+		strv_push(a, xstrdup(arg));
+	va_end(ap);
+}
+
 static void nix_argv_add_flags(struct strv *a)
 {
 	for (size_t i = 0; i < o.nix.n; i++)
@@ -1132,7 +1127,7 @@ static int profile_links(const char *path)
 	DIR *d = opendir(p.profile);
 	struct dirent *de;
 	long gen = 0;
-	char *link, *sys;
+	char *link;
 	int rc;
 
 	if (!d)
@@ -1148,17 +1143,11 @@ static int profile_links(const char *path)
 			gen = g;
 	}
 	closedir(d);
-	link = xasprintf("%s/system-%ld-link", p.profile, gen + 1);
-	sys = xasprintf("%s/system", p.profile);
+	link = xasprintf("%s-%ld-link", p.system, gen + 1);
 	rc = symlink_atomic(path, link);
-	if (rc == 0) {
-		char *rel = xasprintf("system-%ld-link", gen + 1);
-
-		rc = symlink_atomic(rel, sys);
-		free(rel);
-	}
+	if (rc == 0)
+		rc = symlink_atomic(strrchr(link, '/') + 1, p.system);
 	free(link);
-	free(sys);
 	return rc;
 }
 
@@ -1171,11 +1160,7 @@ static int set_system(const char *path)
 	if (!prog)
 		return profile_links(path) < 0 ? -1 : 0;
 	free(prog);
-	strv_push(&a, xstrdup("nix-env"));
-	strv_push(&a, xstrdup("-p"));
-	strv_pushf(&a, "%s/system", p.profile);
-	strv_push(&a, xstrdup("--set"));
-	strv_push(&a, xstrdup(path));
+	push_all(&a, "nix-env", "-p", p.system, "--set", path, NULL);
 	return nix_run(&a);
 }
 
@@ -1201,12 +1186,9 @@ static int build_flake(const char *flake, char **path, char *why, size_t len)
 	int rc;
 
 	flake_split(flake, &ref, &attr);
-	strv_push(&a, xstrdup("nix"));
-	strv_push(&a, xstrdup("build"));
-	strv_push(&a, xstrdup("-o"));
-	strv_push(&a, xstrdup(out));
+	push_all(&a, "nix", "build", "-o", out, NULL);
 	nix_argv_add_flags(&a);
-	strv_push(&a, xstrdup("--"));
+	push_all(&a, "--", NULL);
 	strv_pushf(&a, "%s#nixosConfigurations.\"%s\".config.system.build.toplevel", ref, attr);
 	unlink(out);
 	rc = nix_run(&a);
@@ -1277,16 +1259,11 @@ static int build_nixos(const char *file)
 {
 	struct strv a = { 0 };
 
-	strv_push(&a, xstrdup("nix-env"));
-	strv_push(&a, xstrdup("-p"));
-	strv_pushf(&a, "%s/system", p.profile);
-	strv_push(&a, xstrdup("-I"));
-	strv_pushf(&a, "nixos-config=%s", file);
-	strv_push(&a, xstrdup("-f"));
-	strv_push(&a, xstrdup(o.nixos_path ? o.nixos_path : "<nixpkgs/nixos>"));
-	strv_push(&a, xstrdup("--set"));
-	strv_push(&a, xstrdup("-A"));
-	strv_push(&a, xstrdup("system"));
+	char *cfg = xasprintf("nixos-config=%s", file);
+
+	push_all(&a, "nix-env", "-p", p.system, "-I", cfg, "-f", o.nixos_path ? o.nixos_path : "<nixpkgs/nixos>",
+		 "--set", "-A", "system", NULL);
+	free(cfg);
 	nix_argv_add_flags(&a);
 	return nix_run(&a);
 }
@@ -1760,10 +1737,7 @@ static int cmd_list(void)
 		struct strv a = { 0 };
 		char *out, *l, *id = NULL;
 
-		strv_push(&a, xstrdup("systemctl"));
-		strv_push(&a, xstrdup("show"));
-		strv_push(&a, xstrdup("-p"));
-		strv_push(&a, xstrdup("Id,ActiveState"));
+		push_all(&a, "systemctl", "show", "-p", "Id,ActiveState", NULL);
 		for (size_t i = 0; i < names.n; i++)
 			strv_pushf(&a, "container@%s.service", names.v[i]);
 		capture(&out, a.v);
@@ -1887,8 +1861,19 @@ static int terminate(void)
 	if (rc)
 		fail(EXIT_FAIL, "failed to terminate container (machinectl terminate %s %s)", o.name,
 		     rc < 0 ? strerror(errno) : "failed");
-	if (!wait_gone(leader, t, o.timeout_ms >= 0 ? o.timeout_ms : STOP_TIMEOUT_MS))
+	long long end = now_ms() + (o.timeout_ms >= 0 ? o.timeout_ms : STOP_TIMEOUT_MS);
+	char st[32];
+
+	if (!wait_gone(leader, t, (int)(end - now_ms())))
 		fail(EXIT_FAIL, "the container's init (PID %d) is still there after machinectl terminate", (int)leader);
+	/* the unit is done when nspawn is: then its root is free to go */
+	while (now_ms() < end) {
+		sd_active_state(st, sizeof(st));
+		if (strcmp(st, "active") && strcmp(st, "activating") && strcmp(st, "deactivating") &&
+		    strcmp(st, "reloading"))
+			break;
+		usleep(50000);
+	}
 	return 0;
 }
 
