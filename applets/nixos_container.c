@@ -223,23 +223,21 @@ static const struct opt {
 static const struct opt *find_opt(const char *name, size_t len)
 {
 	const struct opt *hit = NULL;
+	char given[64];
 
+	snprintf(given, sizeof(given), "%.*s", (int)len, name);
 	for (size_t i = 0; i < N_OPTS; i++) {
 		if (strncmp(opts[i].name, name, len))
 			continue;
 		if (!opts[i].name[len])
 			return &opts[i];
 		if (hit)
-			die_usage("option '--%.*s' is ambiguous (--%s, --%s, ...)", (int)len, name, hit->name,
+			die_usage("option '--%s' is ambiguous (--%s, --%s, ...)", msg_esc(given), hit->name,
 				  opts[i].name);
 		hit = &opts[i];
 	}
-	if (!hit) {
-		char bad[64];
-
-		snprintf(bad, sizeof(bad), "%.*s", (int)len, name);
-		die_usage("unknown option '--%s'", msg_esc(bad));
-	}
+	if (!hit)
+		die_usage("unknown option '--%s'", msg_esc(given));
 	return hit;
 }
 
@@ -572,17 +570,15 @@ static char **unit_env(const char *extra)
 }
 
 /* Run APPLET NAME from this very binary; its exit code (128+signal), or -1 with errno. */
-static int run_applet(const char *applet_name, int quiet)
+static int run_applet(const char *applet_name)
 {
 	char *argv[] = { (char *)applet_name, (char *)o.name, NULL }, **env = unit_env(NULL);
-	int status, fd = -1;
+	int status;
 	pid_t pid = fork();
 
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		if (quiet && (fd = open("/dev/null", O_WRONLY)) >= 0)
-			dup2(fd, 1), dup2(fd, 2);
 		execve("/proc/self/exe", argv, env);
 		_exit(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
 	}
@@ -597,7 +593,7 @@ static int run_applet(const char *applet_name, int quiet)
 
 static void applet_step(const char *applet_name)
 {
-	int rc = run_applet(applet_name, 0);
+	int rc = run_applet(applet_name);
 
 	if (rc < 0)
 		fail(EXIT_FAIL, "run %s: %s", applet_name, strerror(errno));
@@ -669,9 +665,9 @@ static int lock_conf(void)
 	return fd;
 }
 
-/* What a stopped container leaves: its cgroups, the state file, veths (a netns goes away
- * in the background, so container-prestart removes them now). */
-static int cleanup_direct(void)
+/* What a stopped container leaves: its cgroups, the state file, and (VETHS) its veths: a
+ * netns goes away in the background, so container-prestart removes them now. */
+static int cleanup_direct(int veths)
 {
 	char *cg[2];
 	int rc = 0;
@@ -689,8 +685,8 @@ static int cleanup_direct(void)
 	}
 	if (unlink(p.state) < 0 && errno != ENOENT)
 		warnc("remove %s: %s", msg_esc(p.state), strerror(errno)), rc = -1;
-	if (exists(p.conf)) {
-		int r = run_applet("container-prestart", 0);
+	if (veths && exists(p.conf)) {
+		int r = run_applet("container-prestart");
 
 		if (r)
 			warnc("container-prestart exited with status %d", r), rc = -1;
@@ -753,25 +749,31 @@ static int stop_direct(int force)
 		}
 		free(cg[i]);
 	}
-	rc = cleanup_direct();
+	rc = cleanup_direct(1);
 	close(lock);
 	return rc ? EXIT_FAIL : 0;
 }
 
-/* The last non-empty line of the log, for a message. */
-static char *log_tail(void)
+/* The last non-empty line of the log, for a message (escaped, static). */
+static const char *log_tail(void)
 {
-	char *s = read_file(p.log, 1 << 20, NULL), *e, *b, *r;
+	char buf[4097], *e, *b;
+	int fd = open(p.log, O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0;
 
-	if (!s)
-		return xstrdup("");
-	for (e = s + strlen(s); e > s && (e[-1] == '\n' || e[-1] == '\r'); e--)
+	if (fd >= 0) {
+		off_t size = lseek(fd, 0, SEEK_END);
+
+		if (lseek(fd, size > 4096 ? size - 4096 : 0, SEEK_SET) >= 0)
+			n = read(fd, buf, 4096);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = 0;
+	for (e = buf + strlen(buf); e > buf && (e[-1] == '\n' || e[-1] == '\r'); e--)
 		;
 	*e = 0;
-	b = strrchr(s, '\n');
-	r = xstrdup(msg_esc(b ? b + 1 : s));
-	free(s);
-	return r;
+	b = strrchr(buf, '\n');
+	return msg_esc(b ? b + 1 : buf);
 }
 
 /* The start failed after nspawn was started: take it down again, and say so. */
@@ -779,7 +781,8 @@ static noreturn void start_failed(struct state *s, pid_t child, const char *fmt,
 	__attribute__((format(printf, 3, 4)));
 static noreturn void start_failed(struct state *s, pid_t child, const char *fmt, ...)
 {
-	char what[512], *tail;
+	char what[512];
+	const char *tail;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -791,7 +794,7 @@ static noreturn void start_failed(struct state *s, pid_t child, const char *fmt,
 		kill_all(s);
 		waitpid(child, NULL, WNOHANG);
 	}
-	cleanup_direct();
+	cleanup_direct(1);
 	tail = log_tail();
 	fail(EXIT_FAIL, "%s%s%s (log: %s)", what, *tail ? ": " : "", tail, msg_esc(p.log));
 }
@@ -840,8 +843,9 @@ static int start_direct(void)
 		close(lock);
 		return 0;
 	}
-	/* what an earlier run may have left, then a fresh state: starting, by us */
-	cleanup_direct();
+	/* what an earlier run may have left (its veths: container-prestart, below), then a
+	 * fresh state: starting, by us */
+	cleanup_direct(0);
 	memset(&s, 0, sizeof(s));
 	strcpy(s.phase, "starting");
 	s.starter = getpid();
@@ -858,8 +862,10 @@ static int start_direct(void)
 
 		if (!cg[i])
 			continue;
-		if (mkdir_p(cg[i], 0755, NULL) < 0)
-			fail_sys("make cgroup", cg[i]);
+		/* a stop elsewhere may remove the shared parent meanwhile: try again then */
+		for (int try = 0; mkdir_p(cg[i], 0755, NULL) < 0; try++)
+			if (errno != ENOENT || try == 3)
+				fail_sys("make cgroup", cg[i]);
 		procs = xasprintf("%s/cgroup.procs", cg[i]);
 		if ((cgfd[n++] = open(procs, O_WRONLY | O_CLOEXEC)) < 0)
 			fail_sys("open", procs);
@@ -882,7 +888,7 @@ static int start_direct(void)
 		fail_sys("fork", "container-start");
 	if (child == 0) {
 		char *argv[] = { "container-start", (char *)o.name, NULL };
-		int null = open("/dev/null", O_RDONLY);
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 		setsid();
 		dup2(null, 0);
@@ -922,7 +928,7 @@ static int start_direct(void)
 	s.leader_t = proc_start_time(s.leader);
 	state_write(&s);
 
-	int rc = run_applet("container-poststart", 0);
+	int rc = run_applet("container-poststart");
 
 	if (rc)
 		start_failed(&s, child, "container-poststart exited with status %d", rc);
