@@ -906,6 +906,10 @@ static int start_direct(void)
 	for (int i = 0; i < n; i++)
 		close(cgfd[i]);
 	close(logfd);
+	for (char **e = env; *e; e++)
+		free(*e);
+	free(env);
+	free(notify);
 	s.nspawn = child;
 	s.nspawn_t = proc_start_time(child);
 
@@ -924,7 +928,8 @@ static int start_direct(void)
 				     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	}
 	close(sock);
-	/* container-start exec'd nspawn in the same process: its start time changed not */
+	/* container-start execs nspawn in the same process: nspawn's start time is the one
+	 * read after the fork */
 	s.leader_t = proc_start_time(s.leader);
 	state_write(&s);
 
