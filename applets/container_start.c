@@ -290,17 +290,6 @@ static void parse_private_users(struct start *s)
 	s->idmap = strtoul(v, NULL, 10) > 0;
 }
 
-/* What nspawn refuses in -M beyond name_check(): a machine name is a host name. */
-static void machine_name_check(const char *name)
-{
-	if (strchr(name, '_'))
-		die(EXIT_CONFIG, "container name '%s': systemd-nspawn takes no '_' in a machine name",
-		    msg_esc(name));
-	if (name[strlen(name) - 1] == '-')
-		die(EXIT_CONFIG, "container name '%s': systemd-nspawn takes no '-' at the end of a machine name",
-		    msg_esc(name));
-}
-
 static int is_dir(const char *p)
 {
 	struct stat st;
@@ -318,13 +307,10 @@ static int path_under(const char *p, const char *d)
 
 static void paths(struct start *s)
 {
-	const char *root = value(s, "root"), *nix = getenv("NCBOX_NIX_STATE_DIR");
-	const char *run = getenv("NCBOX_RUN_DIR"), *rtd = getenv("RUNTIME_DIRECTORY");
-	const char *state = state_dir();
+	const char *root = value(s, "root"), *nix = nix_state_dir();
+	const char *rtd = getenv("RUNTIME_DIRECTORY"), *state = state_dir();
 
-	if (!run || !*run)
-		run = !strcmp(state, "/var/lib/containers") ? "/run/containers" : "/run/nixos-containers";
-	s->run_dir = xstrdup(run);
+	s->run_dir = xstrdup(run_dir());
 	if (*root)
 		s->root = xstrdup(root);
 	else if (s->ephemeral && rtd && *rtd)
@@ -336,8 +322,6 @@ static void paths(struct start *s)
 	if (!s->root[strspn(s->root, "/")])
 		bad("root", s->root, "the host's own root is no container root");
 
-	if (!nix || !*nix)
-		nix = "/nix/var/nix";
 	if (is_dir("/nix/store"))
 		s->store = xstrdup("/nix/store");
 	if (is_dir(nix)) {
@@ -956,7 +940,7 @@ int container_start_main(int argc, char **argv)
 	struct strv cmd = {0};
 	char *ops[2];
 	int nops = 0, opts_done = 0;
-	const char *prog, *flake;
+	const char *prog, *flake, *why;
 
 	for (int i = 1; i < argc; i++) {
 		if (!opts_done && !strcmp(argv[i], "--"))
@@ -973,7 +957,8 @@ int container_start_main(int argc, char **argv)
 			die_usage("too many operands: '%s'", msg_esc(argv[i]));
 	}
 	s.name = container_name(nops, ops);
-	machine_name_check(s.name);
+	if (machine_name_check(s.name, &why) < 0)
+		die(EXIT_CONFIG, "container name '%s': %s", msg_esc(s.name), why);
 	conf_load(&s.c, s.name);
 	netconf_load(&s.nc, &s.c, s.name);
 	check_config(&s);

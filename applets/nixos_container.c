@@ -112,7 +112,6 @@ const char nixos_container_usage[] =
 	"exists; run: COMMAND's status, 128+signal, 126/127 not executable/found.\n";
 
 #define LOCK_PATH "/run/lock/nixos-container"
-#define NIX_DEFAULT "/nix/var/nix"
 #define START_TIMEOUT_MS 60000
 #define STOP_TIMEOUT_MS 90000
 #define LOGIN_PATH "/run/wrappers/bin:/root/.nix-profile/bin:/nix/var/nix/profiles/default/bin:" \
@@ -313,30 +312,14 @@ static void parse_args(int argc, char **argv)
 
 /* ---- paths and files ---- */
 
-static const char *nix_dir(void)
-{
-	const char *n = getenv("NCBOX_NIX_STATE_DIR");
-
-	return n && *n ? n : NIX_DEFAULT;
-}
-
-static const char *run_dir(void)
-{
-	const char *r = getenv("NCBOX_RUN_DIR");
-
-	if (r && *r)
-		return r;
-	return !strcmp(state_dir(), "/var/lib/containers") ? "/run/containers" : "/run/nixos-containers";
-}
-
 static void set_paths(const char *name)
 {
 	free(p.conf), free(p.root), free(p.profile), free(p.gcroots), free(p.state), free(p.log);
 	free(p.nixos_config), free(p.system);
 	p.conf = xasprintf("%s/%s.conf", config_dir(), name);
 	p.root = xasprintf("%s/%s", state_dir(), name);
-	p.profile = xasprintf("%s/profiles/per-container/%s", nix_dir(), name);
-	p.gcroots = xasprintf("%s/gcroots/per-container/%s", nix_dir(), name);
+	p.profile = xasprintf("%s/profiles/per-container/%s", nix_state_dir(), name);
+	p.gcroots = xasprintf("%s/gcroots/per-container/%s", nix_state_dir(), name);
 	p.state = xasprintf("%s/%s.state", run_dir(), name);
 	p.log = xasprintf("%s/%s.log", run_dir(), name);
 	p.nixos_config = xasprintf("%s/etc/nixos/configuration.nix", p.root);
@@ -1538,12 +1521,10 @@ static void mkdir_made(const char *dir, mode_t mode)
 
 static void check_name_for_create(const char *name)
 {
-	if (strchr(name, '_'))
-		fail(EXIT_CONFIG, "container name '%s' has a '_', which systemd-nspawn takes in no machine name",
-		     msg_esc(name));
-	if (name[strlen(name) - 1] == '-')
-		fail(EXIT_CONFIG, "container name '%s' ends in '-', which systemd-nspawn takes in no machine name",
-		     msg_esc(name));
+	const char *why;
+
+	if (machine_name_check(name, &why) < 0)
+		fail(EXIT_CONFIG, "container name '%s': %s", msg_esc(name), why);
 	if (strlen(name) > 11 && !kernel_has_altnames())
 		fail(EXIT_CONFIG, "container name '%s' is too long (over 11 characters needs interface altnames, "
 				  "Linux 5.8 or later)",
@@ -1650,7 +1631,7 @@ static int cmd_create(void)
 
 	/* the per-container directory is 0700: host users must not reach into the guest's */
 	{
-		char *per = xasprintf("%s/profiles/per-container", nix_dir());
+		char *per = xasprintf("%s/profiles/per-container", nix_state_dir());
 
 		mkdir_made(per, 0700);
 		free(per);

@@ -429,6 +429,22 @@ const char *state_dir(void)
 	return pick_dir("NCBOX_STATE_DIR", "/var/lib/nixos-containers", "/var/lib/containers");
 }
 
+const char *run_dir(void)
+{
+	const char *r = getenv("NCBOX_RUN_DIR");
+
+	if (r && *r)
+		return r;
+	return !strcmp(state_dir(), "/var/lib/containers") ? "/run/containers" : "/run/nixos-containers";
+}
+
+const char *nix_state_dir(void)
+{
+	const char *n = getenv("NCBOX_NIX_STATE_DIR");
+
+	return n && *n ? n : "/nix/var/nix";
+}
+
 /* A symlinked NAME.conf is fine where NixOS makes one (through /etc/static into the store)
  * or within the config dir; anywhere else it is refused, so that a planted link cannot
  * make us read, and quote in messages, another file (/etc/shadow). 0, or -1 with WHY. */

@@ -38,6 +38,12 @@ const char *config_dir(void);
 /* NCBOX_STATE_DIR, else /var/lib/nixos-containers, else /var/lib/containers when only it exists. */
 const char *state_dir(void);
 
+/* NCBOX_RUN_DIR, else /run/containers beside the old /var/lib/containers state dir, else
+ * /run/nixos-containers: ephemeral roots, nixos-container's state and logs. */
+const char *run_dir(void);
+/* NCBOX_NIX_STATE_DIR, else /nix/var/nix: per-container profiles and GC roots. */
+const char *nix_state_dir(void);
+
 /* A container's config: config_dir()/NAME.conf (a missing file is an empty config), then
  * the environment on top (conf_get). Dies with EXIT_CONFIG on a broken file, or on a
  * symlink that leads outside /nix/store and the config dir. */

@@ -29,6 +29,15 @@ int name_check(const char *name, const char **why)
 	return 0;
 }
 
+int machine_name_check(const char *name, const char **why)
+{
+	if (strchr(name, '_'))
+		return *why = "systemd-nspawn takes no '_' in a machine name", -1;
+	if (*name && name[strlen(name) - 1] == '-')
+		return *why = "systemd-nspawn takes no '-' at the end of a machine name", -1;
+	return 0;
+}
+
 int ifname_check(const char *name, const char **why)
 {
 	size_t n = strlen(name);

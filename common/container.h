@@ -12,6 +12,9 @@
 /* A container name: [A-Za-z0-9_-], not starting with '-', 1..NAME_MAX_LEN bytes.
  * 0, or -1 with *WHY set. */
 int name_check(const char *name, const char **why);
+/* What systemd-nspawn refuses in -M beyond name_check(): a machine name is a host name,
+ * so no '_' and no '-' at the end. 0, or -1 with *WHY set. */
+int machine_name_check(const char *name, const char **why);
 /* An interface name as the kernel takes it: 1..15 bytes, no '/', ':' or blank, not . or ..
  * 0, or -1 with *WHY set. */
 int ifname_check(const char *name, const char **why);

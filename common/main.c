@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "ncbox.h"
 #include "../applets/applets.h"
 
@@ -36,7 +37,8 @@ static const char ncbox_usage[] =
 	"  --version      print the version\n"
 	"\n"
 	"Exit codes: 0 ok, 1 failure, 2 usage, 3 bad configuration, 4 missing capability,\n"
-	"126 program not executable, 127 unknown applet or program not found.\n";
+	"5 no such container, 6 container exists (nixos-container), 126 program not\n"
+	"executable, 127 unknown applet or program not found.\n";
 
 static const struct applet *find_applet(const char *name)
 {
@@ -70,7 +72,6 @@ static int install_links(const char *dir)
 		die_err(EXIT_FAIL, "install", dir, ENOTDIR, NULL);
 	for (size_t i = 0; i < N_APPLETS; i++) {
 		char *link = xasprintf("%s/%s", dir, applets[i].name);
-		char *tmp = xasprintf("%s/.%s.ncbox-tmp", dir, applets[i].name);
 		char old[PATH_MAX];
 
 		/* Replace only our own kind of file: a symlink, or nothing. */
@@ -78,16 +79,11 @@ static int install_links(const char *dir)
 			warn_err("install", link, errno == EINVAL ? EEXIST : errno,
 				 errno == EINVAL ? "not a symlink, left alone" : NULL);
 			rc = EXIT_FAIL;
-		} else if (unlink(tmp), symlink(self, tmp) < 0) {
+		} else if (symlink_atomic(self, link) < 0) {
 			warn_sys("install: make symlink", link);
-			rc = EXIT_FAIL;
-		} else if (rename(tmp, link) < 0) {
-			warn_sys("install: rename symlink", link);
-			unlink(tmp);
 			rc = EXIT_FAIL;
 		}
 		free(link);
-		free(tmp);
 	}
 	return rc;
 }
