@@ -37,8 +37,9 @@ let
       ExecStartPre = [ "${bin}/container-prestart" ];
       ExecStart = lib.mkForce "${bin}/container-start";
       ExecStartPost = [ "${bin}/container-poststart" ];
+      # SYSTEM_PATH as $1, empty for imperative containers: the profile then, as upstream.
       ExecReload = lib.mkForce
-        "${bin}/nixos-container run %i -- bash --login -c \"\${SYSTEM_PATH}/bin/switch-to-configuration test\"";
+        "${bin}/nixos-container run %i -- bash --login -c \"$${1:-/nix/var/nix/profiles/system}/bin/switch-to-configuration test\" reload \"\${SYSTEM_PATH}\"";
     };
   };
 in
