@@ -206,46 +206,6 @@ static int all_digits(const char *p, size_t n)
 	return 1;
 }
 
-/* A port, P of N bytes: 1-65535. */
-static int port_ok(const char *p, size_t n)
-{
-	return all_digits(p, n) && n <= 5 && atoi(p) >= 1 && atoi(p) <= 65535;
-}
-
-/* HOST_PORT: comma-separated [tcp:|udp:]HOSTPORT[:CONTAINERPORT], as nspawn's --port takes. */
-static void parse_ports(struct start *s)
-{
-	const char *v = value(s, "HOST_PORT"), *p = v;
-
-	if (!*v)
-		return;
-	for (;;) {
-		size_t len = strcspn(p, ",");
-		char *e = xstrndup(p, len), *f = e, *colon;
-		const char *why = NULL;
-
-		if (!len) {
-			why = "empty entry";
-		} else if (!strncmp(f, "tcp:", 4) || !strncmp(f, "udp:", 4)) {
-			f += 4;
-		} else if (f[strspn(f, "0123456789:")]) {
-			why = "protocol must be tcp or udp";
-		}
-		if (!why) {
-			colon = strchr(f, ':');
-			if (!port_ok(f, colon ? (size_t)(colon - f) : strlen(f)) ||
-			    (colon && !port_ok(colon + 1, strlen(colon + 1))))
-				why = "ports must be 1-65535 ([tcp:|udp:]HOSTPORT[:CONTAINERPORT])";
-		}
-		if (why)
-			die(EXIT_CONFIG, "HOST_PORT: entry '%s': %s", msg_esc(e), why);
-		strv_push(&s->ports, e);
-		if (!p[len])
-			break;
-		p += len + 1;
-	}
-}
-
 /* ADDITIONAL_CAPABILITIES: names separated by blanks or commas, each known to libcap. */
 static void parse_caps(struct start *s)
 {
@@ -339,12 +299,14 @@ static void paths(struct start *s)
 static void check_config(struct start *s)
 {
 	const char *v;
+	char err[512];
 
 	s->private_network = flag(s, "PRIVATE_NETWORK", 0);
 	s->ephemeral = flag(s, "EPHEMERAL", 0);
 	s->copy_resolv = flag(s, "COPY_RESOLV_CONF", 1);
 	parse_private_users(s);
-	parse_ports(s);
+	if (ports_parse(value(s, "HOST_PORT"), &s->ports, err, sizeof(err)) < 0)
+		die(EXIT_CONFIG, "HOST_PORT: %s", err);
 	parse_caps(s);
 	words(s, "TMPFS", &s->tmpfs);
 	for (size_t i = 0; i < s->tmpfs.n; i++)

@@ -23,6 +23,7 @@
 
 #include "../common/container.h"
 #include "../common/fsutil.h"
+#include "../common/ncargs.h"
 #include "../common/proc.h"
 #include "../common/task.h"
 
@@ -118,15 +119,8 @@ const char nixos_container_usage[] =
 		   "/run/current-system/sw/bin:/nix/var/nix/profiles/system/sw/bin:" \
 		   "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* The command line. */
-static struct {
-	const char *cmd, *name;
-	int ensure_unique, auto_start, host_network, json, timeout_ms;
-	const char *bridge, *port, *system_path, *nixos_path, *config, *config_file;
-	const char *host_address, *local_address, *flake, *signal;
-	struct strv nix, nix2; /* pass-through flags; two-value ones go last */
-	struct strv args;      /* operands: the command, NAME, then run's COMMAND */
-} o = { .timeout_ms = -1 };
+/* The command line (common/ncargs.c). */
+static struct nc_args o = { .timeout_ms = -1 };
 
 /* Where a container's things are. */
 static struct {
@@ -179,137 +173,6 @@ static noreturn void fail_sys(const char *step, const char *obj)
 	fail(EXIT_FAIL, "%s: %s: %s", step, msg_esc(obj), strerror(e));
 }
 
-/* ---- options ---- */
-
-enum { O_FLAG, O_STR, O_NIX0, O_NIX1, O_NIX2, O_HELP, O_TIMEOUT };
-
-static const struct opt {
-	const char *name;
-	int kind;
-	void *dst;
-} opts[] = {
-	{ "help", O_HELP, NULL },
-	{ "ensure-unique-name", O_FLAG, &o.ensure_unique },
-	{ "auto-start", O_FLAG, &o.auto_start },
-	{ "use-host-network", O_FLAG, &o.host_network },
-	{ "json", O_FLAG, &o.json },
-	{ "timeout", O_TIMEOUT, NULL },
-	{ "bridge", O_STR, &o.bridge },
-	{ "port", O_STR, &o.port },
-	{ "system-path", O_STR, &o.system_path },
-	{ "signal", O_STR, &o.signal },
-	{ "nixos-path", O_STR, &o.nixos_path },
-	{ "config", O_STR, &o.config },
-	{ "config-file", O_STR, &o.config_file },
-	{ "host-address", O_STR, &o.host_address },
-	{ "local-address", O_STR, &o.local_address },
-	{ "flake", O_STR, &o.flake },
-	{ "log-format", O_NIX1, NULL },
-	{ "option", O_NIX2, NULL },
-	{ "impure", O_NIX0, NULL },
-	{ "update-input", O_NIX1, NULL },
-	{ "override-input", O_NIX2, NULL },
-	{ "commit-lock-file", O_NIX0, NULL },
-	{ "no-registries", O_NIX0, NULL },
-	{ "no-update-lock-file", O_NIX0, NULL },
-	{ "no-write-lock-file", O_NIX0, NULL },
-	{ "no-allow-dirty", O_NIX0, NULL },
-	{ "recreate-lock-file", O_NIX0, NULL },
-};
-#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
-
-/* The option NAME (LEN bytes) names: exactly, else as the one option it abbreviates. */
-static const struct opt *find_opt(const char *name, size_t len)
-{
-	const struct opt *hit = NULL;
-	char given[64];
-
-	snprintf(given, sizeof(given), "%.*s", (int)len, name);
-	for (size_t i = 0; i < N_OPTS; i++) {
-		if (strncmp(opts[i].name, name, len))
-			continue;
-		if (!opts[i].name[len])
-			return &opts[i];
-		if (hit)
-			die_usage("option '--%s' is ambiguous (--%s, --%s, ...)", msg_esc(given), hit->name,
-				  opts[i].name);
-		hit = &opts[i];
-	}
-	if (!hit)
-		die_usage("unknown option '--%s'", msg_esc(given));
-	return hit;
-}
-
-static void parse_args(int argc, char **argv)
-{
-	int dashdash = 0;
-
-	for (int i = 1; i < argc; i++) {
-		char *a = argv[i], *name, *eq, *val;
-		const struct opt *op;
-
-		if (dashdash || a[0] != '-' || !a[1]) {
-			strv_push(&o.args, a);
-			continue;
-		}
-		if (!strcmp(a, "--")) {
-			dashdash = 1;
-			continue;
-		}
-		name = a + (a[1] == '-' ? 2 : 1);
-		eq = strchr(name, '=');
-		op = find_opt(name, eq ? (size_t)(eq - name) : strlen(name));
-		if (op->kind == O_HELP) {
-			fputs(nixos_container_usage, stdout);
-			exit(0);
-		}
-		if (op->kind == O_FLAG || op->kind == O_NIX0) {
-			if (eq)
-				die_usage("option '--%s' takes no value", op->name);
-			if (op->kind == O_FLAG)
-				*(int *)op->dst = 1;
-			else
-				strv_pushf(&o.nix, "--%s", op->name);
-			continue;
-		}
-		if (eq)
-			val = eq + 1;
-		else if (i + 1 < argc)
-			val = argv[++i];
-		else
-			die_usage("option '--%s' needs a value", op->name);
-		switch (op->kind) {
-		case O_STR:
-			*(const char **)op->dst = val;
-			break;
-		case O_TIMEOUT: {
-			/* SECONDS[.FRACTION], to the millisecond */
-			char *end;
-			long sec = strtol(val, &end, 10), ms = 0, scale = 100;
-
-			if (*end == '.')
-				for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10)
-					ms += (*end - '0') * scale;
-			if (end == val || *end || val[0] == '-' || sec > 86400)
-				die_usage("--timeout '%s': not a number of seconds (0-86400)", msg_esc(val));
-			o.timeout_ms = (int)(sec * 1000 + ms);
-			break;
-		}
-		case O_NIX1:
-			strv_pushf(&o.nix, "--%s", op->name);
-			strv_push(&o.nix, xstrdup(val));
-			break;
-		case O_NIX2:
-			if (i + 1 >= argc)
-				die_usage("option '--%s' needs two values", op->name);
-			strv_pushf(&o.nix2, "--%s", op->name);
-			strv_push(&o.nix2, xstrdup(val));
-			strv_push(&o.nix2, xstrdup(argv[++i]));
-			break;
-		}
-	}
-}
-
 /* ---- paths and files ---- */
 
 static void set_paths(const char *name)
@@ -331,27 +194,6 @@ static int exists(const char *path)
 	struct stat st;
 
 	return lstat(path, &st) == 0;
-}
-
-/* A value as an env file keeps it: bare when it is plain, else double-quoted. */
-static char *env_value(const char *v)
-{
-	size_t n = strlen(v), i;
-	char *q, *d;
-
-	if (n && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+.,:/@%=#?&~") == n &&
-	    v[0] != '#')
-		return xstrdup(v);
-	q = d = xmalloc(2 * n + 3);
-	*d++ = '"';
-	for (i = 0; i < n; i++) {
-		if (strchr("\"\\`$", v[i]))
-			*d++ = '\\';
-		*d++ = v[i];
-	}
-	*d++ = '"';
-	*d = 0;
-	return q;
 }
 
 /* ---- systemd ---- */
@@ -1434,37 +1276,6 @@ static uint32_t check_given(const char *opt, const char *val)
 	return v;
 }
 
-static void check_port(const char *ports)
-{
-	const char *e = ports;
-
-	while (1) {
-		size_t n = strcspn(e, ",");
-		char *entry = xstrndup(e, n), *q = entry, *end;
-		int parts = 0;
-
-		if (!strncmp(q, "tcp:", 4) || !strncmp(q, "udp:", 4))
-			q += 4;
-		while (*q) {
-			long v = strtol(q, &end, 10);
-
-			if (end == q || v < 1 || v > 65535 || (*end && *end != ':') || ++parts > 2)
-				die_usage("--port '%s': entry '%s' is not [tcp:|udp:]HOSTPORT[:CONTAINERPORT]",
-					  msg_esc(ports), msg_esc(entry));
-			q = *end ? end + 1 : end;
-			if (!*q && *end)
-				parts = 3;
-		}
-		if (!parts || parts > 2)
-			die_usage("--port '%s': entry '%s' is not [tcp:|udp:]HOSTPORT[:CONTAINERPORT]", msg_esc(ports),
-				  msg_esc(entry));
-		free(entry);
-		if (!e[n])
-			break;
-		e += n + 1;
-	}
-}
-
 static int kernel_has_altnames(void)
 {
 	struct utsname u;
@@ -1476,13 +1287,6 @@ static int kernel_has_altnames(void)
 	maj = strtol(u.release, &end, 10);
 	min = *end == '.' ? strtol(end + 1, NULL, 10) : 0;
 	return maj > 5 || (maj == 5 && min >= 8);
-}
-
-static void check_value(const char *opt, const char *v)
-{
-	for (const unsigned char *c = (const unsigned char *)v; *c; c++)
-		if (*c < 0x20 || *c == 0x7f)
-			die_usage("--%s '%s': control characters are not allowed", opt, msg_esc(v));
 }
 
 /* What create made, to be removed again when it fails. */
@@ -1533,31 +1337,13 @@ static void check_name_for_create(const char *name)
 
 static int cmd_create(void)
 {
-	char *name = xstrdup(o.name), *conf, *sys = NULL, *v, why[512], host[64] = "", local[64] = "";
+	char *name = xstrdup(o.name), *conf, *sys = NULL, why[1024], host[64] = "", local[64] = "";
 	int lock, nr = 0;
 	struct stat st;
 
 	/* everything given is checked before anything is made */
-	if (!o.host_address != !o.local_address)
-		die_usage("With --host-address set, --local-address is required as well!");
-	if (o.config && o.config_file)
-		die_usage("--config and --config-file are mutually incompatible. "
-			  "Please define one or the other, but not both");
-	if (o.system_path && (o.config || o.config_file || o.flake))
-		die_usage("--system-path goes with none of --config, --config-file and --flake");
-	if (o.host_network && (o.host_address || o.bridge || o.port))
-		die_usage("--use-host-network goes with none of --host-address, --local-address, --bridge "
-			  "and --port");
-	if (o.bridge) {
-		const char *why;
-
-		if (ifname_check(o.bridge, &why) < 0)
-			die_usage("--bridge '%s': %s", msg_esc(o.bridge), why);
-	}
-	if (o.port)
-		check_port(o.port);
-	if (o.flake)
-		check_value("flake", o.flake);
+	if (nc_create_check(&o, why, sizeof(why)))
+		die_usage("%s", why);
 	if (o.system_path && stat(o.system_path, &st) < 0)
 		fail_sys("system path", o.system_path);
 	if (o.config_file && stat(o.config_file, &st) < 0)
@@ -1607,17 +1393,8 @@ static int cmd_create(void)
 			if (!*host)
 				fail(EXIT_FAIL, "out of IP addresses");
 		}
-		v = o.flake ? env_value(o.flake) : NULL;
-		conf = xasprintf("PRIVATE_NETWORK=1\nHOST_ADDRESS=%s\nLOCAL_ADDRESS=%s\nHOST_BRIDGE=%s\n"
-				 "HOST_PORT=%s\nAUTO_START=%d\n%s%s%s",
-				 host, local, o.bridge ? o.bridge : "", o.port ? o.port : "", o.auto_start,
-				 v ? "FLAKE=" : "", v ? v : "", v ? "\n" : "");
-	} else {
-		v = o.flake ? env_value(o.flake) : NULL;
-		conf = xasprintf("PRIVATE_NETWORK=0\nAUTO_START=%d\n%s%s%s", o.auto_start, v ? "FLAKE=" : "",
-				 v ? v : "", v ? "\n" : "");
 	}
-	free(v);
+	conf = nc_conf_text(&o, host, local);
 	if (write_atomic(p.conf, conf, strlen(conf), 0644, 1) < 0) {
 		if (errno == EEXIST)
 			fail(EXIT_EXISTS, "container '%s' already exists", name);
@@ -2010,59 +1787,47 @@ static int cmd_show_host_key(void)
 	return 0;
 }
 
-static const struct command {
-	const char *name;
-	int (*fn)(void);
-} commands[] = {
-	{ "list", cmd_list },	  { "create", cmd_create },	  { "destroy", cmd_destroy },
-	{ "start", cmd_start },	  { "stop", cmd_stop },		  { "restart", cmd_restart },
-	{ "terminate", cmd_terminate }, { "status", cmd_status }, { "update", cmd_update },
-	{ "login", cmd_login },	  { "root-login", cmd_root_login }, { "run", cmd_run },
-	{ "show-ip", cmd_show_ip }, { "show-host-key", cmd_show_host_key },
+static int (*const commands[NC_N_CMDS])(void) = {
+	[NC_LIST] = cmd_list, [NC_CREATE] = cmd_create, [NC_DESTROY] = cmd_destroy, [NC_START] = cmd_start,
+	[NC_STOP] = cmd_stop, [NC_RESTART] = cmd_restart, [NC_TERMINATE] = cmd_terminate,
+	[NC_STATUS] = cmd_status, [NC_UPDATE] = cmd_update, [NC_LOGIN] = cmd_login,
+	[NC_ROOT_LOGIN] = cmd_root_login, [NC_RUN] = cmd_run, [NC_SHOW_IP] = cmd_show_ip,
+	[NC_SHOW_HOST_KEY] = cmd_show_host_key,
 };
 
 int nixos_container_main(int argc, char **argv)
 {
-	const struct command *c = NULL;
-	const char *why;
+	char err[1024];
 	struct stat st;
+	int rc;
 
 	umask(022);
 	setenv("NIXOS_CONFIG", "", 1);
-	parse_args(argc, argv);
-	if (!o.args.n)
-		die_usage("no action specified");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]) && !c; i++)
-		if (!strcmp(commands[i].name, o.args.v[0]))
-			c = &commands[i];
-	if (!c)
-		die_usage("unknown action '%s'", msg_esc(o.args.v[0]));
-	o.cmd = c->name;
+	if (nc_args_parse(&o, argc, argv, err, sizeof(err)))
+		die_usage("%s", err);
+	if (o.help) {
+		fputs(nixos_container_usage, stdout);
+		exit(0);
+	}
 	p.systemd = sd_booted();
 	/* as the Perl tool, on every run; only create needs them, and says so */
 	mkdir_p(config_dir(), 0755, NULL);
 	mkdir_p(state_dir(), 0700, NULL);
-	if (c->fn == cmd_list)
-		return o.args.n > 1 ? (die_usage("list takes no NAME"), 0) : cmd_list();
-	if (o.args.n < 2)
-		die_usage("no container name specified");
-	if (o.args.n > 2 && c->fn != cmd_run)
-		die_usage("too many operands: '%s'", msg_esc(o.args.v[2]));
-	if (o.args.n < 3 && c->fn == cmd_run)
-		die_usage("run needs a COMMAND: nixos-container run NAME -- COMMAND [ARGS...]");
-	if (name_check(o.args.v[1], &why) < 0)
-		die(EXIT_CONFIG, "%s: '%s': %s%s", o.cmd, msg_esc(o.args.v[1]),
-		    strncmp(why, "invalid container name", 22) ? "invalid container name: " : "", why);
-	o.name = o.args.v[1];
+	if ((rc = nc_args_operands(&o, err, sizeof(err))) == EXIT_USAGE)
+		die_usage("%s", err);
+	if (rc)
+		die(rc, "%s", err);
+	if (o.cmd_id == NC_LIST)
+		return cmd_list();
 	set_paths(o.name);
-	if (c->fn != cmd_create && stat(p.conf, &st) < 0) {
+	if (o.cmd_id != NC_CREATE && stat(p.conf, &st) < 0) {
 		if (errno != ENOENT)
 			fail_sys("read", p.conf);
-		if (c->fn == cmd_destroy)
+		if (o.cmd_id == NC_DESTROY)
 			return 0;
-		if (c->fn == cmd_status)
+		if (o.cmd_id == NC_STATUS)
 			printf(o.json ? "{\"name\":\"%s\",\"status\":\"gone\",\"leader\":null}\n" : "gone\n", o.name);
 		fail(EXIT_NOCONTAINER, "container '%s' does not exist", o.name);
 	}
-	return c->fn();
+	return commands[o.cmd_id]();
 }

@@ -91,26 +91,6 @@ static const struct veth_key {
 	{ "localAddress6", AF_INET6, offsetof(struct veth, local6) },
 };
 
-/* snprintf() into ERR, but a cut never leaves half a UTF-8 sequence at the end: the
- * values quoted are escaped, and a message must stay as safe once it is cut to ERRLEN. */
-static void msgf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void msgf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	size_t j;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n < errlen || errlen < 2)
-		return;
-	for (j = errlen - 2; j && (err[j] & 0xc0) == 0x80; j--)
-		;
-	if (!utf8_seq((const unsigned char *)err + j, errlen - 1 - j))
-		err[j] = 0;
-}
-
 /* One field "key=value" of veth V. */
 static int veth_field(struct veth *v, const char *f, size_t len, char *err, size_t errlen)
 {
@@ -219,6 +199,78 @@ bad:
 	}
 	*out = v;
 	*n = nv;
+	return 0;
+}
+
+/* A port of an entry as nspawn reads it (P, N bytes): 1-65535 in decimal. 0 when it is
+ * not one, -1 for a leading zero: nspawn reads 010 as octal 8 and refuses 080. */
+static long port_val(const char *p, size_t n)
+{
+	long v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9' || i == 5)
+			return 0;
+		v = v * 10 + (p[i] - '0');
+	}
+	if (n > 1 && *p == '0')
+		return -1;
+	return v <= 65535 ? v : 0;
+}
+
+/* The protocol and host port of entry E, as one number; 0 when E is no valid entry. */
+static long port_key(const char *e, const char **why)
+{
+	const char *f = e, *colon;
+	long host, cont;
+	int udp = !strncmp(e, "udp:", 4);
+
+	if (udp || !strncmp(e, "tcp:", 4))
+		f += 4;
+	else if ((colon = strchr(e, ':')) && strcspn(e, "0123456789") >= (size_t)(colon - e))
+		return *why = "protocol must be tcp or udp", 0;
+	colon = strchr(f, ':');
+	host = port_val(f, colon ? (size_t)(colon - f) : strlen(f));
+	cont = colon ? port_val(colon + 1, strlen(colon + 1)) : host;
+	if (host < 0 || cont < 0)
+		return *why = "a port with a leading zero (nspawn would read it as octal)", 0;
+	if (!host || !cont)
+		return *why = "ports must be 1-65535 ([tcp:|udp:]HOSTPORT[:CONTAINERPORT])", 0;
+	return udp << 16 | host;
+}
+
+int ports_parse(const char *s, struct strv *out, char *err, size_t errlen)
+{
+	size_t n0 = out->n;
+	const char *p = s;
+
+	if (!*s)
+		return 0;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		char *e = xstrndup(p, len);
+		const char *why = len ? NULL : "empty entry";
+		long key = len ? port_key(e, &why) : 0;
+
+		for (size_t i = n0; key && i < out->n; i++)
+			if (port_key(out->v[i], &why) == key)
+				why = "its host port is given twice (nspawn refuses that)", key = 0;
+		if (!key) {
+			msgf(err, errlen, "entry '%s': %s", msg_esc(e), why);
+			free(e);
+			while (out->n > n0)
+				free(out->v[--out->n]);
+			if (!n0)
+				strv_free(out); /* as it was: nothing allocated */
+			else
+				out->v[n0] = NULL;
+			return -1;
+		}
+		strv_push(out, e);
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
 	return 0;
 }
 

@@ -66,4 +66,10 @@ int net_add(struct nl *nl, int idx, const struct ipaddr *a, int route, char *ste
 int veths_parse(const char *s, struct veth **out, size_t *n, char *err, size_t errlen);
 void veths_free(struct veth *v, size_t n);
 
+/* Parse a HOST_PORT or --port value: entries [tcp:|udp:]HOSTPORT[:CONTAINERPORT] separated
+ * by commas, as nspawn's --port takes them (ports 1-65535 in decimal, no leading zero, no
+ * protocol and host port twice). Each entry is appended to OUT as given; an empty S has
+ * none. 0, or -1 with a message in ERR naming the entry, OUT as it was. */
+int ports_parse(const char *s, struct strv *out, char *err, size_t errlen);
+
 #endif

@@ -155,6 +155,23 @@ char *escape(const char *s, size_t n, size_t max)
 	return out;
 }
 
+void msgf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	size_t j;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n < errlen || errlen < 2)
+		return;
+	for (j = errlen - 2; j && (err[j] & 0xc0) == 0x80; j--)
+		;
+	if (!utf8_seq((const unsigned char *)err + j, errlen - 1 - j))
+		err[j] = 0;
+}
+
 const char *msg_esc(const char *s)
 {
 	static char bufs[4][4 * MSG_ESC_MAX + 4];

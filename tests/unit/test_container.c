@@ -111,5 +111,29 @@ int main(void)
 		}
 		ok(!bad, "a message with non-ASCII cut to any length stays valid UTF-8 (bad at %zu)", bad);
 	}
+	{
+		/* HOST_PORT and --port: what nspawn's --port takes, and nothing it reads otherwise */
+		static const char *const good[] = { "", "80", "tcp:8080:80", "udp:53:5353", "65535", "80,udp:80,tcp:81:80" };
+		static const char *const bad[][2] = {
+			{ "tcp:0:80", "ports must be 1-65535" }, { "udp:53:65536", "ports must be 1-65535" },
+			{ "sctp:80", "protocol must be tcp or udp" }, { "tcp:80,", "entry '': empty entry" },
+			{ "tcp:010", "leading zero" }, { "080", "leading zero" }, { "80,tcp:80:81", "given twice" },
+			{ "80, 81", "entry ' 81'" }, { "+80", "ports must be" }, { "80:", "ports must be" },
+			{ "0x50", "ports must be" }, { "tcp:1:2:3", "ports must be" },
+		};
+		struct strv ports = { 0 };
+
+		for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+			ok(ports_parse(good[i], &ports, err, sizeof(err)) == 0, "HOST_PORT '%s' is valid", good[i]);
+			strv_free(&ports);
+		}
+		ok(ports_parse("tcp:8080:80,udp:53", &ports, err, sizeof(err)) == 0 && ports.n == 2 &&
+			   !strcmp(ports.v[0], "tcp:8080:80") && !strcmp(ports.v[1], "udp:53"),
+		   "HOST_PORT entries are kept as given, in order");
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			ok(ports_parse(bad[i][0], &ports, err, sizeof(err)) < 0 && strstr(err, bad[i][1]) && ports.n == 2,
+			   "HOST_PORT '%s' refused, the list unchanged: %s", bad[i][0], err);
+		strv_free(&ports);
+	}
 	return unit_done();
 }
