@@ -816,8 +816,10 @@ static noreturn void exec_login(char **cmd, int noshell)
 {
 	extern char **environ;
 	const char *term = getenv("TERM");
-	char *home, *shell, *base, **argv;
-	struct strv env = { 0 };
+	/* static: a failed exec ends in _exit, and what it allocated must still be reachable */
+	static char *home, *shell, **argv;
+	static struct strv env;
+	char *base;
 	size_t n = 0;
 
 	root_account(&home, &shell);
@@ -1193,7 +1195,10 @@ static void read_used(void)
 	const char *dir = config_dir();
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	size_t cap = 65536, len;
-	char *buf = xmalloc(cap), err[512], file[NAME_MAX_LEN + 8], path[4096];
+	static char *buf; /* a broken conf ends in fail(): still reachable then */
+	char err[512], file[NAME_MAX_LEN + 8], path[4096];
+
+	buf = xmalloc(cap);
 
 	conf_names(&confs);
 	/* kept to the end: freeing each would hand memory back and forth with the kernel */
@@ -1337,9 +1342,12 @@ static void check_name_for_create(const char *name)
 
 static int cmd_create(void)
 {
-	char *name = xstrdup(o.name), *conf, *sys = NULL, why[1024], host[64] = "", local[64] = "";
+	static char *name; /* reachable when a check below exits */
+	char *conf, *sys = NULL, why[1024], host[64] = "", local[64] = "";
 	int lock, nr = 0;
 	struct stat st;
+
+	name = xstrdup(o.name);
 
 	/* everything given is checked before anything is made */
 	if (nc_create_check(&o, why, sizeof(why)))
