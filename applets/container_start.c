@@ -18,6 +18,7 @@
 
 #include "../common/caps.h"
 #include "../common/container.h"
+#include "../common/fsutil.h"
 #include "../common/proc.h"
 #include "applets.h"
 
@@ -255,14 +256,6 @@ static int is_dir(const char *p)
 	struct stat st;
 
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* P is D or below it. */
-static int path_under(const char *p, const char *d)
-{
-	size_t n = strlen(d);
-
-	return !strncmp(p, d, n) && (!p[n] || p[n] == '/');
 }
 
 static void paths(struct start *s)

@@ -60,11 +60,14 @@ const char nixos_container_usage[] =
 	"         it); take 10.233.N.1 and .2 (N 1-254), the first pair no conf uses: every\n"
 	"         HOST_/LOCAL_ADDRESS(6) and EXTRA_VETHS address, a prefix counting its whole\n"
 	"         subnet, IPv4-mapped IPv6 too; else `out of IP addresses`. Given addresses are\n"
-	"         checked the same way. Write the conf atomically (temp, fsync, rename):\n"
-	"         PRIVATE_NETWORK=1, HOST_ADDRESS, LOCAL_ADDRESS, HOST_BRIDGE, HOST_PORT\n"
-	"         ([tcp:|udp:]HOST[:CONT],...), AUTO_START, FLAKE; --use-host-network:\n"
-	"         PRIVATE_NETWORK=0, no address. Say `host IP is X, container IP is Y`. Then the\n"
-	"         system: --system-path: `nix-env -p PROFILE --set P`, or without nix-env the\n"
+	"         checked the same way. The conf: PRIVATE_NETWORK=1, HOST_ADDRESS,\n"
+	"         LOCAL_ADDRESS, HOST_BRIDGE, HOST_PORT ([tcp:|udp:]HOST[:CONT],...), AUTO_START,\n"
+	"         FLAKE; --use-host-network: PRIVATE_NETWORK=0, no address. It waits in the\n"
+	"         journal CONF_DIR/.NAME.creating (flock held; it names what create makes\n"
+	"         before it is made) and is written last (fsync, link): killed at any point,\n"
+	"         create leaves a whole container, or a journal the next create or destroy\n"
+	"         rolls back. Say `host IP is X, container IP is Y`. Then the system:\n"
+	"         --system-path: `nix-env -p PROFILE --set P`, or without nix-env the\n"
 	"         same links (system -> system-N-link -> P); --flake: `nix build` of\n"
 	"         REF#nixosConfigurations.\"ATTR\".config.system.build.toplevel (ATTR: container),\n"
 	"         then nix-env --set; else write ROOT/etc/nixos/configuration.nix (--config S\n"
@@ -125,6 +128,7 @@ static struct nc_args o = { .timeout_ms = -1 };
 /* Where a container's things are. */
 static struct {
 	char *conf, *root, *profile, *system, *gcroots, *state, *log, *nixos_config;
+	char *journal; /* CONF_DIR/.NAME.creating: a create under way, or one that died */
 	int systemd;
 } p;
 
@@ -178,8 +182,9 @@ static noreturn void fail_sys(const char *step, const char *obj)
 static void set_paths(const char *name)
 {
 	free(p.conf), free(p.root), free(p.profile), free(p.gcroots), free(p.state), free(p.log);
-	free(p.nixos_config), free(p.system);
+	free(p.nixos_config), free(p.system), free(p.journal);
 	p.conf = xasprintf("%s/%s.conf", config_dir(), name);
+	p.journal = xasprintf("%s/.%s.creating", config_dir(), name);
 	p.root = xasprintf("%s/%s", state_dir(), name);
 	p.profile = xasprintf("%s/profiles/per-container/%s", nix_state_dir(), name);
 	p.gcroots = xasprintf("%s/gcroots/per-container/%s", nix_state_dir(), name);
@@ -1294,8 +1299,39 @@ static int kernel_has_altnames(void)
 	return maj > 5 || (maj == 5 && min >= 8);
 }
 
-/* What create made, to be removed again when it fails. */
+/* What create made, to be removed again when it fails, newest last; and its journal,
+ * CONF_DIR/.NAME.creating: created and locked (flock) under the create lock, it holds the
+ * conf to be (so that its addresses count for other creates) and, before each is made, a
+ * MADE_N line naming what create makes. The conf is written last, then the journal goes:
+ * a create killed at any point leaves either a whole container, or a journal nobody holds
+ * that the next create or destroy finds and rolls back. */
 static struct strv made;
+static int journal = -1;
+
+static int put(int fd, const char *s)
+{
+	for (size_t len = strlen(s); len;) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n > 0)
+			s += n, len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void remove_made(const struct strv *m)
+{
+	for (size_t i = m->n; i-- > 0;) {
+		char *failed;
+
+		if (remove_tree(m->v[i], &failed) < 0) {
+			warnc("clean up: remove %s: %s", msg_esc(failed ? failed : m->v[i]), strerror(errno));
+			free(failed);
+		}
+	}
+}
 
 static noreturn void create_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static noreturn void create_failed(const char *fmt, ...)
@@ -1306,26 +1342,129 @@ static noreturn void create_failed(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	/* newest first; the conf was made first, so it goes last */
-	for (size_t i = made.n; i-- > 0;) {
-		char *failed;
-
-		if (remove_tree(made.v[i], &failed) < 0) {
-			warnc("clean up: remove %s: %s", msg_esc(failed ? failed : made.v[i]), strerror(errno));
-			free(failed);
-		}
-	}
+	remove_made(&made);
+	unlink(p.journal);
 	fail(EXIT_FAIL, "%s", what);
 }
 
+/* PATH is about to be made: into the journal first, so that a kill right after leaves no
+ * trace the journal does not name. */
+static void will_make(const char *path)
+{
+	char *v = env_value(path), *line = xasprintf("MADE_%zu=%s\n", made.n, v);
+
+	strv_push(&made, xstrdup(path));
+	if (put(journal, line) < 0)
+		create_failed("write %s: %s", msg_esc(p.journal), strerror(errno));
+	free(line);
+	free(v);
+}
+
+/* mkdir -p DIR, the topmost directory it makes recorded first. */
 static void mkdir_made(const char *dir, mode_t mode)
 {
-	char *top;
+	char *top = NULL, *d = xstrdup(dir), *slash;
 
-	if (mkdir_p(dir, mode, &top) < 0)
-		create_failed("make %s: %s", msg_esc(dir), strerror(errno));
+	while (!exists(d)) {
+		free(top);
+		top = xstrdup(d);
+		if (!(slash = strrchr(d, '/')) || slash == d)
+			break;
+		*slash = 0;
+	}
+	free(d);
 	if (top)
-		strv_push(&made, top);
+		will_make(top);
+	free(top);
+	if (mkdir_p(dir, mode, NULL) < 0)
+		create_failed("make %s: %s", msg_esc(dir), strerror(errno));
+}
+
+/* Under the create lock, the journals in the config dir: one a create holds is a create
+ * under way (its name is taken, its addresses are in use); one nobody holds is a create
+ * that died, rolled back here: what its MADE_N lines name goes (only ever below that
+ * container's own root or profile), unless its conf was written (it finished). */
+static void journals(void)
+{
+	static struct strv live; /* names, kept: used[] points to them */
+	const char *dir = config_dir();
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		struct conf c = { 0 };
+		struct strv m = { 0 };
+		char buf[65536], err[256], *name, *path, *root, *profile;
+		ssize_t len = 0;
+		int fd;
+
+		if (de->d_name[0] != '.' || n <= 10 || strcmp(de->d_name + n - 9, ".creating"))
+			continue;
+		name = xstrndup(de->d_name + 1, n - 10);
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+		if (fd >= 0 && (len = read(fd, buf, sizeof(buf) - 1)) < 0)
+			len = 0;
+		envfile_parse(&c, de->d_name, buf, (size_t)len, err, sizeof(err));
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+			static const char *keys[] = { "HOST_ADDRESS", "LOCAL_ADDRESS" };
+
+			for (size_t k = 0; k < 2; k++)
+				use_value(conf_file_get(&c, keys[k]), name);
+			strv_push(&live, name);
+		} else {
+			const char *why;
+
+			root = xasprintf("%s/%s", state_dir(), name);
+			profile = xasprintf("%s/profiles/per-container/%s", nix_state_dir(), name);
+			path = xasprintf("%s/%s.conf", dir, name);
+			for (size_t i = 0; name_check(name, &why) == 0 && !exists(path); i++) {
+				char key[32];
+				const char *v;
+
+				snprintf(key, sizeof(key), "MADE_%zu", i);
+				if (!(v = conf_file_get(&c, key)))
+					break;
+				if ((path_under(v, root) || path_under(v, profile)) && !strstr(v, "/.."))
+					strv_push(&m, xstrdup(v));
+			}
+			remove_made(&m);
+			if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+				warnc("remove %s/%s: %s", msg_esc(dir), msg_esc(de->d_name), strerror(errno));
+			strv_free(&m);
+			free(root), free(profile), free(path), free(name);
+		}
+		if (fd >= 0)
+			close(fd);
+		conf_free(&c);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* The create lock, /run/lock/nixos-container, held. */
+static int create_lock(void)
+{
+	int lock;
+
+	if (mkdir_p("/run/lock", 0755, NULL) < 0 ||
+	    (lock = open(LOCK_PATH, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
+		fail_sys("open lock", LOCK_PATH);
+	while (flock(lock, LOCK_EX) < 0)
+		if (errno != EINTR)
+			fail_sys("lock", LOCK_PATH);
+	return lock;
+}
+
+/* destroy: a create of NAME that died left its journal; rolled back now. */
+static void destroy_journal(void)
+{
+	if (exists(p.journal)) {
+		int lock = create_lock();
+
+		journals();
+		close(lock);
+	}
 }
 
 static void check_name_for_create(const char *name)
@@ -1342,8 +1481,8 @@ static void check_name_for_create(const char *name)
 
 static int cmd_create(void)
 {
-	static char *name; /* reachable when a check below exits */
-	char *conf, *sys = NULL, why[1024], host[64] = "", local[64] = "";
+	static char *name, *conf; /* reachable when a check below exits */
+	char *sys = NULL, why[1024], host[64] = "", local[64] = "";
 	int lock, nr = 0;
 	struct stat st;
 
@@ -1361,16 +1500,11 @@ static int cmd_create(void)
 		fail_sys("make config dir", config_dir());
 	if (mkdir_p(state_dir(), 0700, NULL) < 0)
 		fail_sys("make state dir", state_dir());
-	if (mkdir_p("/run/lock", 0755, NULL) < 0 ||
-	    (lock = open(LOCK_PATH, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
-		fail_sys("open lock", LOCK_PATH);
-	while (flock(lock, LOCK_EX) < 0)
-		if (errno != EINTR)
-			fail_sys("lock", LOCK_PATH);
-
+	lock = create_lock();
+	journals();
 	for (;;) {
 		set_paths(name);
-		if (!o.ensure_unique || (!exists(p.conf) && !exists(p.root)))
+		if (!o.ensure_unique || (!exists(p.conf) && !exists(p.root) && !exists(p.journal)))
 			break;
 		free(name);
 		name = xasprintf("%s-%d", o.name, nr++);
@@ -1378,7 +1512,7 @@ static int cmd_create(void)
 			fail(EXIT_CONFIG, "no unique name left below %d bytes", NAME_MAX_LEN);
 	}
 	o.name = name;
-	if (exists(p.conf))
+	if (exists(p.conf) || exists(p.journal))
 		fail(EXIT_EXISTS, "container '%s' already exists", name);
 	check_name_for_create(name);
 
@@ -1403,22 +1537,26 @@ static int cmd_create(void)
 		}
 	}
 	conf = nc_conf_text(&o, host, local);
-	if (write_atomic(p.conf, conf, strlen(conf), 0644, 1) < 0) {
-		if (errno == EEXIST)
-			fail(EXIT_EXISTS, "container '%s' already exists", name);
+	if ((journal = open(p.journal, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_APPEND, 0600)) < 0 ||
+	    flock(journal, LOCK_EX) < 0 || put(journal, conf) < 0) {
+		int e = errno;
+
+		if (journal >= 0)
+			unlink(p.journal);
+		errno = e;
 		fail_sys("write", p.conf);
 	}
-	strv_push(&made, xstrdup(p.conf));
-	free(conf);
 	close(lock);
 	if (*host)
 		fprintf(stderr, "host IP is %s, container IP is %s\n", host, local);
 
-	/* the per-container directory is 0700: host users must not reach into the guest's */
+	/* the per-container directory is 0700: host users must not reach into the guest's; it
+	 * is shared, and stays */
 	{
 		char *per = xasprintf("%s/profiles/per-container", nix_state_dir());
 
-		mkdir_made(per, 0700);
+		if (mkdir_p(per, 0700, NULL) < 0)
+			create_failed("make %s: %s", msg_esc(per), strerror(errno));
 		free(per);
 	}
 	mkdir_made(p.profile, 0755);
@@ -1437,13 +1575,19 @@ static int cmd_create(void)
 		mkdir_made(etc, 0755);
 		free(etc);
 		if (!exists(p.nixos_config))
-			strv_push(&made, xstrdup(p.nixos_config));
+			will_make(p.nixos_config);
 		if (write_nixos_config(p.nixos_config) < 0)
 			create_failed("write %s: %s", msg_esc(p.nixos_config), strerror(errno));
 		if ((rc = build_nixos(p.nixos_config)))
 			create_failed("failed to build initial container configuration (%s)",
 				      rc < 0 ? strerror(errno) : "nix-env failed");
 	}
+	/* the commit: the conf, then no journal */
+	if (write_atomic(p.conf, conf, strlen(conf), 0644, 1) < 0)
+		create_failed("write %s: %s", msg_esc(p.conf), strerror(errno));
+	unlink(p.journal);
+	close(journal);
+	free(conf);
 	free(sys);
 	if (o.ensure_unique)
 		printf("%s\n", name);
@@ -1669,6 +1813,7 @@ static int cmd_destroy(void)
 	if (strcmp(status_of(), "down") && terminate())
 		fail(EXIT_FAIL, "failed to terminate container");
 	lock = lock_conf();
+	destroy_journal();
 	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
 		char *failed;
 
@@ -1832,7 +1977,7 @@ int nixos_container_main(int argc, char **argv)
 		if (errno != ENOENT)
 			fail_sys("read", p.conf);
 		if (o.cmd_id == NC_DESTROY)
-			return 0;
+			return destroy_journal(), 0;
 		if (o.cmd_id == NC_STATUS)
 			printf(o.json ? "{\"name\":\"%s\",\"status\":\"gone\",\"leader\":null}\n" : "gone\n", o.name);
 		fail(EXIT_NOCONTAINER, "container '%s' does not exist", o.name);

@@ -20,6 +20,13 @@
 #define RENAME_NOREPLACE 1
 #endif
 
+int path_under(const char *p, const char *d)
+{
+	size_t n = strlen(d);
+
+	return !strncmp(p, d, n) && (!p[n] || p[n] == '/');
+}
+
 int mkdir_p(const char *path, mode_t mode, char **created)
 {
 	char *p = xstrdup(path), *s = p;
@@ -112,16 +119,15 @@ static int rename_noreplace(const char *from, const char *to)
 
 int write_atomic(const char *path, const char *data, size_t len, mode_t mode, int noreplace)
 {
-	char *tmp;
-	int fd = make_temp(path, &tmp), e;
+	const char *slash = strrchr(path, '/');
+	char *tmp = NULL, *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	/* a new file without a name, linked in once complete: a kill leaves nothing behind */
+	int fd = noreplace ? open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600) : -1, e;
 	size_t off = 0;
 
-	if (fd < 0) {
-		e = errno;
-		free(tmp);
-		errno = e;
-		return -1;
-	}
+	free(dir);
+	if (fd < 0 && (fd = make_temp(path, &tmp)) < 0)
+		goto fail;
 	while (off < len) {
 		ssize_t n = write(fd, data + off, len - off);
 
@@ -133,13 +139,18 @@ int write_atomic(const char *path, const char *data, size_t len, mode_t mode, in
 	}
 	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
 		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
+	if (!tmp) {
+		char proc[32];
+
+		/* linkat() refuses an existing PATH, as RENAME_NOREPLACE does */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) < 0)
+			goto fail;
+	} else if ((noreplace ? rename_noreplace(tmp, path) : rename(tmp, path)) < 0) {
 		goto fail;
 	}
-	fd = -1;
-	if ((noreplace ? rename_noreplace(tmp, path) : rename(tmp, path)) < 0)
-		goto fail;
+	/* written and synced: a late close error changes nothing */
+	close(fd);
 	free(tmp);
 	/* the file is complete either way; a failed directory fsync only weakens durability */
 	fsync_dir_of(path);
@@ -148,7 +159,8 @@ fail:
 	e = errno;
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	if (tmp)
+		unlink(tmp);
 	free(tmp);
 	errno = e;
 	return -1;

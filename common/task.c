@@ -5,7 +5,6 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,26 +22,18 @@
 
 int run_capture(char *const argv[], char **out, int quiet)
 {
-	extern char **environ;
-	posix_spawn_file_actions_t fa;
 	size_t len = 0, cap = 256;
-	int p[2], err, status;
+	int p[2];
 	pid_t pid;
 
 	*out = xmalloc(cap);
 	**out = 0;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	if (quiet)
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	pid = spawn(argv, p[1], quiet ? 2 : 0);
 	close(p[1]);
-	if (err) {
+	if (pid < 0) {
 		close(p[0]);
-		errno = err;
 		return -1;
 	}
 	for (;;) {
@@ -59,10 +50,7 @@ int run_capture(char *const argv[], char **out, int quiet)
 	}
 	(*out)[len] = 0;
 	close(p[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return wait_child(pid);
 }
 
 /* Field 22 of /proc/PID/stat, the start time; 0 when there is no such process, or (LIVE)
