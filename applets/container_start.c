@@ -612,11 +612,11 @@ static int open_beneath(int at, const char *rel)
 /* Make directory REL under AT (AT_FDCWD for a plain path), with missing parents (0755) as
  * `mkdir -p` makes them, and return it open. MODE is set exactly on a directory made, and
  * with CHMOD also on one that was there. FOLLOW 0: a symlink anywhere in REL is refused, so
- * a symlink the container planted never turns our mkdir or chmod onto the host. BASE
- * prefixes REL in messages. */
+ * a symlink the container planted never turns our mkdir or chmod onto the host; 2: only
+ * one at REL itself. BASE prefixes REL in messages. */
 static int make_dir(int at, const char *base, const char *rel, mode_t mode, int chmod_too, int follow)
 {
-	int oflags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
+	int oflags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow == 1 ? 0 : O_NOFOLLOW);
 	char *p, *c, *next;
 	int fd, err, link = 0;
 	struct stat st;
@@ -636,7 +636,7 @@ static int make_dir(int at, const char *base, const char *rel, mode_t mode, int 
 	if (fd < 0)
 		goto fail;
 	for (; c; c = next) {
-		int made = 0, nfd, last;
+		int made = 0, nfd, last, lflags;
 		mode_t m;
 
 		if ((next = strchr(c, '/')))
@@ -645,12 +645,14 @@ static int make_dir(int at, const char *base, const char *rel, mode_t mode, int 
 		if (!*c)
 			continue;
 		m = last ? mode : 0755;
-		nfd = openat(fd, c, oflags);
+		/* FOLLOW 2: the parents are followed, REL's last component is not */
+		lflags = oflags & ~(follow == 2 && !last ? O_NOFOLLOW : 0);
+		nfd = openat(fd, c, lflags);
 		if (nfd < 0 && errno == ENOENT) {
 			made = mkdirat(fd, c, m) == 0;
 			if (!made && errno != EEXIST)
 				goto fail;
-			nfd = openat(fd, c, oflags);
+			nfd = openat(fd, c, lflags);
 		}
 		if (nfd < 0)
 			goto fail;
@@ -665,7 +667,7 @@ static int make_dir(int at, const char *base, const char *rel, mode_t mode, int 
 	return fd;
 fail:
 	err = errno;
-	if (!follow && fd >= 0 && (err == ELOOP || err == ENOTDIR))
+	if (follow != 1 && fd >= 0 && (err == ELOOP || err == ENOTDIR))
 		link = fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
 	{
 		char *show = xasprintf("%s%s%.*s", base, *base ? "/" : "", (int)(c - p + strlen(c)), rel);
@@ -739,7 +741,9 @@ static void prepare(struct start *s)
 	int root, fd;
 
 	close(make_dir(AT_FDCWD, "", s->run_dir, 0700, 1, 1));
-	root = make_dir(AT_FDCWD, "", s->root, 0755, 0, 1);
+	/* the root, the profile and the GC roots: not through a symlink (nspawn would run, and
+	 * bind, what it points to) */
+	root = make_dir(AT_FDCWD, "", s->root, 0755, 0, 2);
 	fd = make_dir(root, s->root, "var/lib", 0755, 1, 0);
 	close(fd);
 	close(make_dir(root, s->root, "var/lib/private", 0700, 1, 0));
@@ -753,8 +757,8 @@ static void prepare(struct start *s)
 	close(fd);
 	close(root);
 	if (s->profiles) {
-		close(make_dir(AT_FDCWD, "", s->profiles, 0755, 1, 1));
-		close(make_dir(AT_FDCWD, "", s->gcroots, 0755, 1, 1));
+		close(make_dir(AT_FDCWD, "", s->profiles, 0755, 1, 2));
+		close(make_dir(AT_FDCWD, "", s->gcroots, 0755, 1, 2));
 	}
 }
 

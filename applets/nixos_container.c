@@ -3,6 +3,7 @@
  * as the unit would run them). Containers are entered with setns, never a shell. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <dirent.h>
 #include <poll.h>
 #include <signal.h>
@@ -199,6 +200,15 @@ static int exists(const char *path)
 	struct stat st;
 
 	return lstat(path, &st) == 0;
+}
+
+/* The profile dir is a directory of its own, not a symlink: nix-env writes into it, and
+ * container-start binds it into the container read-write. */
+static int profile_linked(void)
+{
+	struct stat st;
+
+	return lstat(p.profile, &st) == 0 && !S_ISDIR(st.st_mode) && (errno = ELOOP);
 }
 
 /* ---- systemd ---- */
@@ -1051,11 +1061,44 @@ static int build_flake(const char *flake, char **path, char *why, size_t len)
 	return rc;
 }
 
-/* ROOT/etc/nixos/configuration.nix, as the Perl tool writes it. */
-static int write_nixos_config(const char *file)
+static void will_make(const char *path);
+
+/* ROOT/etc/nixos, opened without following a symlink: the container owns what is in its
+ * root, and a link it planted there must not turn our write (or nix-env's read) onto the
+ * host. MAKE: missing directories are made, and with MAKE 2 named to create's journal
+ * first. -1 with errno (ELOOP, ENOTDIR: a symlink). */
+static int nixos_dir(int make)
 {
-	char *extra = xstrdup(""), *text, *dir = xstrndup(file, strrchr(file, '/') - file);
-	int rc;
+	int fd = open(p.root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), nfd, e;
+
+	for (int i = 0; fd >= 0 && i < 2; i++) {
+		const char *part = i ? "nixos" : "etc";
+
+		nfd = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0 && errno == ENOENT && make) {
+			if (make > 1) {
+				char *path = xasprintf("%s/etc%s", p.root, i ? "/nixos" : "");
+
+				will_make(path);
+				free(path);
+			}
+			if (mkdirat(fd, part, 0755) == 0 || errno == EEXIST)
+				nfd = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		e = errno;
+		close(fd);
+		fd = nfd;
+		errno = e;
+	}
+	return fd;
+}
+
+/* ROOT/etc/nixos/configuration.nix, as the Perl tool writes it (MAKE: as nixos_dir()). */
+static int write_nixos_config(int make)
+{
+	char *extra = xstrdup(""), *text, path[48];
+	struct stat st;
+	int rc, dfd, e;
 
 	if (o.config && *o.config) {
 		free(extra);
@@ -1090,10 +1133,17 @@ static int write_nixos_config(const char *file)
 			 "  %s\n"
 			 "}\n",
 			 o.name, extra);
-	rc = mkdir_p(dir, 0755, NULL) < 0 || write_atomic(file, text, strlen(text), 0644, 0) < 0 ? -1 : 0;
+	if ((dfd = nixos_dir(make)) >= 0 && make > 1 && fstatat(dfd, "configuration.nix", &st, AT_SYMLINK_NOFOLLOW) < 0)
+		will_make(p.nixos_config);
+	/* through the directory opened: no symlink on the way is followed */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/configuration.nix", dfd);
+	rc = dfd < 0 || write_atomic(path, text, strlen(text), 0644, 0) < 0 ? -1 : 0;
+	e = errno;
+	if (dfd >= 0)
+		close(dfd);
 	free(extra);
 	free(text);
-	free(dir);
+	errno = e;
 	return rc;
 }
 
@@ -1101,6 +1151,18 @@ static int write_nixos_config(const char *file)
 static int build_nixos(const char *file)
 {
 	struct strv a = { 0 };
+	struct stat st;
+	int dfd = nixos_dir(0);
+
+	if (dfd < 0 && errno != ENOENT)
+		return -1;
+	if (dfd >= 0) {
+		int link = fstatat(dfd, "configuration.nix", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+
+		close(dfd);
+		if (link)
+			return errno = ELOOP, -1;
+	}
 
 	char *cfg = xasprintf("nixos-config=%s", file);
 
@@ -1560,6 +1622,8 @@ static int cmd_create(void)
 		free(per);
 	}
 	mkdir_made(p.profile, 0755);
+	if (profile_linked())
+		create_failed("make %s: not a directory of its own (a symlink is not followed)", msg_esc(p.profile));
 	if (o.flake && build_flake(o.flake, &sys, why, sizeof(why)))
 		create_failed("%s", why);
 	if (sys || o.system_path) {
@@ -1569,14 +1633,14 @@ static int cmd_create(void)
 			create_failed("failed to set initial container configuration (%s)",
 				      rc < 0 ? strerror(errno) : "nix-env failed");
 	} else {
-		char *etc = xstrndup(p.nixos_config, strrchr(p.nixos_config, '/') - p.nixos_config);
 		int rc;
 
-		mkdir_made(etc, 0755);
-		free(etc);
-		if (!exists(p.nixos_config))
-			will_make(p.nixos_config);
-		if (write_nixos_config(p.nixos_config) < 0)
+		if (!exists(p.root)) {
+			will_make(p.root);
+			if (mkdir(p.root, 0755) < 0)
+				create_failed("make %s: %s", msg_esc(p.root), strerror(errno));
+		}
+		if (write_nixos_config(2) < 0)
 			create_failed("write %s: %s", msg_esc(p.nixos_config), strerror(errno));
 		if ((rc = build_nixos(p.nixos_config)))
 			create_failed("failed to build initial container configuration (%s)",
@@ -1843,7 +1907,7 @@ static int cmd_update(void)
 	else if (!o.config && !o.config_file && !o.system_path && conf_file_get(&c, "FLAKE") &&
 		 *conf_file_get(&c, "FLAKE"))
 		flake = xstrdup(conf_file_get(&c, "FLAKE"));
-	if (mkdir_p(p.profile, 0755, NULL) < 0)
+	if (profile_linked() || mkdir_p(p.profile, 0755, NULL) < 0)
 		fail_sys("make", p.profile);
 	if (flake || o.system_path) {
 		char why[512];
@@ -1855,7 +1919,7 @@ static int cmd_update(void)
 			     rc < 0 ? strerror(errno) : "nix-env failed");
 	} else {
 		if ((o.config && *o.config) || (o.config_file && *o.config_file))
-			if (write_nixos_config(p.nixos_config) < 0)
+			if (write_nixos_config(1) < 0)
 				fail_sys("write", p.nixos_config);
 		if ((rc = build_nixos(p.nixos_config)))
 			fail(EXIT_FAIL, "failed to build container configuration (%s)",
@@ -1925,18 +1989,33 @@ static int cmd_show_ip(void)
 
 static int cmd_show_host_key(void)
 {
-	char *fn = xasprintf("%s/etc/ssh/ssh_host_ed25519_key.pub", p.root), *key;
+	/* resolved inside the root as the container resolves it: a key that is a symlink to
+	 * /etc/shadow reads the container's own shadow, never the host's */
+	static const char *const keys[] = { "ed25519", "ecdsa" };
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	int root = open(p.root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd = -1;
+	char *fn = NULL, *key, proc[32];
 	size_t len;
 
-	if (!exists(fn)) {
+	for (int i = 0; i < 2 && fd < 0; i++) {
+		char rel[48];
+
+		snprintf(rel, sizeof(rel), "etc/ssh/ssh_host_%s_key.pub", keys[i]);
 		free(fn);
-		fn = xasprintf("%s/etc/ssh/ssh_host_ecdsa_key.pub", p.root);
+		fn = xasprintf("%s/%s", p.root, rel);
+		if (root >= 0)
+			fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
 	}
-	if (!(key = read_file(fn, 1 << 20, &len)))
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (fd < 0 || !(key = read_file(proc, 1 << 20, &len)))
 		fail_sys("read host key", fn);
 	fwrite(key, 1, len, stdout);
 	free(key);
 	free(fn);
+	close(fd);
+	if (root >= 0)
+		close(root);
 	return 0;
 }
 
