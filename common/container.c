@@ -132,14 +132,10 @@ static int veth_field(struct veth *v, const char *f, size_t len, char *err, size
 		free(val);
 		return 0;
 	}
-	val[0] = 0;
-	{
-		char *key = xstrndup(f, klen);
-
-		msgf(err, errlen, "unknown key '%s' (known: hostBridge, hostAddress, hostAddress6, "
-		 "localAddress, localAddress6)", msg_esc(key));
-		free(key);
-	}
+	free(val);
+	val = xstrndup(f, klen);
+	msgf(err, errlen, "unknown key '%s' (known: hostBridge, hostAddress, hostAddress6, "
+	     "localAddress, localAddress6)", msg_esc(val));
 	free(val);
 	return -1;
 }
