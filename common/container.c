@@ -279,14 +279,16 @@ void veths_free(struct veth *v, size_t n)
 	free(v);
 }
 
-/* An address that makes no sense on a link dies naming KEY (PRE: the EXTRA_VETHS entry). */
-static void addr_check(const char *pre, const char *key, const struct ipaddr *a)
+/* An address that makes no sense on a link dies naming KEY and VAL (NULL: A, formatted);
+ * PRE names the EXTRA_VETHS entry. */
+static void addr_check(const char *pre, const char *key, const char *val, const struct ipaddr *a)
 {
 	const char *why;
 	char buf[64];
 
 	if (addr_set(a) && addr_usable(a, &why) < 0)
-		die(EXIT_CONFIG, "%s%s '%s': %s", pre, key, addr_format(a, buf, sizeof(buf)), why);
+		die(EXIT_CONFIG, "%s%s '%s': %s", pre, key, val ? msg_esc(val) : addr_format(a, buf, sizeof(buf)),
+		    why);
 }
 
 static void addr_key(const struct conf *c, const char *key, int family, struct ipaddr *a)
@@ -295,7 +297,7 @@ static void addr_key(const struct conf *c, const char *key, int family, struct i
 
 	if (addr_field(val, family, a, &why) < 0)
 		die(EXIT_CONFIG, "%s '%s': %s", key, msg_esc(val), why);
-	addr_check("", key, a);
+	addr_check("", key, val, a);
 }
 
 void netconf_load(struct netconf *nc, const struct conf *c, const char *name)
@@ -337,7 +339,7 @@ void netconf_load(struct netconf *nc, const struct conf *c, const char *name)
 
 		snprintf(err, sizeof(err), "EXTRA_VETHS: veth '%s': ", e->name);
 		for (size_t k = 0; k < sizeof(veth_keys) / sizeof(veth_keys[0]); k++)
-			addr_check(err, veth_keys[k].key, (const void *)((const char *)e + veth_keys[k].off));
+			addr_check(err, veth_keys[k].key, NULL, (const void *)((const char *)e + veth_keys[k].off));
 	}
 }
 
