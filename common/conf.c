@@ -67,16 +67,6 @@ static int name_ok(const char *k)
 	return 1;
 }
 
-/* No control characters but tab and newline, as systemd's env_value_is_valid() had it
- * (string_has_cc): an ESC or CR in a value is a typo or an attack on a terminal. */
-static int value_ok(const char *v)
-{
-	for (; *v; v++)
-		if (((unsigned char)*v < 0x20 && *v != '\t' && *v != '\n') || *v == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* The slot of key K in the open-addressing table TAB (MASK + 1 entries of indices into KEYS). */
 static size_t *slot(size_t *tab, size_t mask, const struct strv *keys, const char *k)
 {
@@ -122,25 +112,23 @@ static void merge(struct conf *c, struct conf *t)
 	*t = (struct conf){0};
 }
 
-/* Append K and V (NK, NV bytes kept) to C; an invalid assignment is ignored with a
- * warning, as systemd does. */
+/* Append K and V (NK, NV bytes kept) to C; an invalid key is ignored with a warning, as
+ * systemd does. Any value is kept, control characters included: since v248 systemd's
+ * env_value_is_valid() asks only for valid UTF-8 (checked for the whole file), and the
+ * messages and JSON that show a value escape it. */
 static void push(struct conf *c, const char *where, unsigned int line, char *k, size_t nk, char *v, size_t nv)
 {
 	char *e;
 
 	k[nk] = 0;
 	v[nv] = 0;
-	if (name_ok(k) && value_ok(v)) {
+	if (name_ok(k)) {
 		strv_push(&c->keys, xstrdup(k));
 		strv_push(&c->vals, xstrdup(v));
 		return;
 	}
 	e = escape(k, nk, KEY_SHOW);
-	if (!name_ok(k))
-		strv_pushf(&c->warnings, "%s:%u: invalid key '%s', ignored", where, line, e);
-	else
-		strv_pushf(&c->warnings, "%s:%u: key '%s': control character in value, ignored", where, line,
-			   e);
+	strv_pushf(&c->warnings, "%s:%u: invalid key '%s', ignored", where, line, e);
 	free(e);
 }
 
