@@ -17,10 +17,9 @@
 #include <unistd.h>
 
 #include "../common/caps.h"
-#include "../common/container.h"
 #include "../common/fsutil.h"
+#include "../common/hostnet.h"
 #include "../common/proc.h"
-#include "applets.h"
 
 const char container_start_usage[] =
 	"Usage: container-start [--dry-run] [--early-network] [NAME]\n"
@@ -810,28 +809,25 @@ static void helper_cgroup(pid_t pid)
 	free(procs);
 }
 
-/* The helper: wait until nspawn has made the host-side links, then do what
+/* The helper: wait until nspawn has made the host-side links, then configure them as
  * container-poststart does. It dies with nspawn (PDEATHSIG). */
 static noreturn void early_helper(const struct start *s, struct nl *ev, pid_t parent)
 {
 	const char *names[64];
-	size_t n = 0;
+	size_t n = hostnet_links(&s->nc, names, 64);
 	struct timespec t0, t;
 	struct nl *nl;
+	int rc;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(0);
-	if (netconf_any_address(&s->nc) && !s->nc.host_bridge)
-		names[n++] = s->nc.ve;
-	for (size_t i = 0; i < s->nc.n_veths && n < 64; i++)
-		names[n++] = s->nc.veths[i].name;
 	if (!(nl = nl_open())) {
 		warn_sys("early network: open netlink socket", NULL);
 		_exit(EXIT_FAIL);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (size_t i = 0; i < n;) {
+	for (size_t i = 0; i < n && i < 64;) {
 		long ms;
 
 		if (nl_link_index(nl, names[i]) >= 0) {
@@ -848,14 +844,10 @@ static noreturn void early_helper(const struct start *s, struct nl *ev, pid_t pa
 		/* a poll as well, in case a notification was lost (an altname added later) */
 		nl_wait_events(ev, 200);
 	}
-	nl_close(nl);
 	nl_close(ev);
-	{
-		char *argv[] = { "container-poststart", (char *)s->name, NULL };
-
-		applet = "container-poststart";
-		_exit(container_poststart_main(2, argv));
-	}
+	rc = hostnet_up(nl, &s->nc);
+	nl_close(nl);
+	_exit(rc < 0 ? EXIT_FAIL : 0);
 }
 
 static void early_network(struct start *s)
@@ -863,7 +855,7 @@ static void early_network(struct start *s)
 	struct nl *ev;
 	pid_t parent = getpid(), pid;
 
-	if (!((netconf_any_address(&s->nc) && !s->nc.host_bridge) || s->nc.n_veths))
+	if (!hostnet_links(&s->nc, NULL, 0))
 		return;
 	/* subscribed before the fork: no link made after this point goes unheard */
 	if (!(ev = nl_open_link_events())) {
