@@ -20,8 +20,9 @@ const char container_prestart_usage[] =
 	"    found by altname when NAME is over 11 characters. (The script looks at the\n"
 	"    addresses only, so a stale link of a bridge-only container made nspawn fail.)\n"
 	"  - Delete every veth named in EXTRA_VETHS.\n"
-	"A link that is not there is fine; any other failure is reported, and the rest is still\n"
-	"tried.\n"
+	"Only veths are deleted: a link of another kind (a host bridge) is reported and left\n"
+	"alone. A link that is not there is fine; any other failure is reported, and the rest\n"
+	"is still tried.\n"
 	"\n"
 	"Exit: 0 done, 1 a step failed, 2 usage, 3 bad config, 4 CAP_NET_ADMIN missing.\n";
 

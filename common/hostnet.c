@@ -2,6 +2,7 @@
  * container-start's early helper and a supervisor. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "hostnet.h"
 
@@ -82,13 +83,20 @@ int hostnet_main_veth(const struct netconf *nc)
 	return netconf_any_address(nc) || nc->host_bridge || nc->has_mac;
 }
 
-/* Delete IFNAME if it exists; 0, or -1 after reporting a failure. */
+/* Delete IFNAME if it exists and is a veth, as nspawn makes them: a link of another kind
+ * is not ours (a host bridge named in EXTRA_VETHS). 0, or -1 after reporting. */
 static int del_link(struct nl *nl, const char *ifname)
 {
-	int idx = nl_link_index(nl, ifname);
+	char kind[32], why[64];
+	int idx = nl_link_kind(nl, ifname, kind, sizeof(kind));
 
 	if (idx < 0 && errno == ENODEV)
 		return 0;
+	if (idx >= 0 && strcmp(kind, "veth")) {
+		snprintf(why, sizeof(why), "a %s link, not a veth: left alone", *kind ? kind : "device");
+		warn_err("delete interface", ifname, 0, why);
+		return -1;
+	}
 	if (idx >= 0 && (nl_link_del(nl, idx) == 0 || errno == ENODEV))
 		return 0;
 	return fail(nl, idx < 0 ? "find interface" : "delete interface", ifname);

@@ -23,8 +23,9 @@ int hostnet_up(struct nl *nl, const struct netconf *nc);
 int hostnet_main_veth(const struct netconf *nc);
 
 /* Delete what a previous run may have left: ve-NAME and vb-NAME (when hostnet_main_veth())
- * and each EXTRA_VETHS veth. A link that is not there is fine. 0, or -1 after reporting
- * each failure; the rest is still tried. */
+ * and each EXTRA_VETHS veth. Only veths are deleted: a link of another kind under one of
+ * these names is reported and left alone. A link that is not there is fine. 0, or -1
+ * after reporting each failure; the rest is still tried. */
 int hostnet_clear(struct nl *nl, const struct netconf *nc);
 
 #endif
