@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -118,14 +118,16 @@ const char container_start_usage[] =
 	"from RUN_DIR (nspawn still removes its snapshot). --keep-unit stays: nspawn then runs\n"
 	"in the caller's cgroup.\n"
 	"\n"
-	"Early network (--early-network; nixpkgs #18440): before the exec, a helper is forked. It\n"
+	"Early network (--early-network; nixpkgs #18440): before the exec, a helper is started. It\n"
 	"waits (up to 60 s, and never longer than nspawn lives) until ve-NAME (when an address is\n"
 	"set and HOST_BRIDGE is not) and every EXTRA_VETHS veth exist, then does what\n"
 	"container-poststart does, so the host side is up before the container's init runs\n"
 	"rather than after the container reports ready. container-poststart in ExecStartPost\n"
 	"stays correct (it is idempotent). Under systemd on the unified cgroup hierarchy the\n"
 	"helper moves into the unit's `supervisor` subcgroup, where nspawn --keep-unit moves\n"
-	"itself, so that nspawn can still delegate controllers to the container.\n"
+	"itself, so that nspawn can still delegate controllers to the container. The helper is\n"
+	"never nspawn's child (machined registration fails when one exits meanwhile): its parent\n"
+	"exits before the exec, and it watches nspawn through a pidfd.\n"
 	"\n"
 	"NCBOX_NSPAWN names the nspawn program (default systemd-nspawn, searched in PATH).\n"
 	"\n"
@@ -810,8 +812,8 @@ static void helper_cgroup(pid_t pid)
 }
 
 /* The helper: wait until nspawn has made the host-side links, then configure them as
- * container-poststart does. It dies with nspawn (PDEATHSIG). */
-static noreturn void early_helper(const struct start *s, struct nl *ev, pid_t parent)
+ * container-poststart does. It ends when nspawn (START, a pidfd; -1: none) has exited. */
+static noreturn void early_helper(const struct start *s, struct nl *ev, int start)
 {
 	const char *names[64];
 	size_t n = hostnet_links(&s->nc, names, 64);
@@ -819,9 +821,6 @@ static noreturn void early_helper(const struct start *s, struct nl *ev, pid_t pa
 	struct nl *nl;
 	int rc;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(0);
 	if (!(nl = nl_open())) {
 		warn_sys("early network: open netlink socket", NULL);
 		_exit(EXIT_FAIL);
@@ -842,7 +841,8 @@ static noreturn void early_helper(const struct start *s, struct nl *ev, pid_t pa
 			_exit(EXIT_FAIL);
 		}
 		/* a poll as well, in case a notification was lost (an altname added later) */
-		nl_wait_events(ev, 200);
+		if (nl_wait_events(ev, 200, start) == 2)
+			_exit(0);
 	}
 	nl_close(ev);
 	rc = hostnet_up(nl, &s->nc);
@@ -850,10 +850,15 @@ static noreturn void early_helper(const struct start *s, struct nl *ev, pid_t pa
 	_exit(rc < 0 ? EXIT_FAIL : 0);
 }
 
+/* Fork the helper so that it is never nspawn's child: a child of nspawn that exits while
+ * nspawn registers with machined makes that call fail (EINTR). An intermediate process
+ * forks it and exits before the exec, so the helper is reparented (to PID 1 or a
+ * subreaper) and watches nspawn through a pidfd instead. */
 static void early_network(struct start *s)
 {
 	struct nl *ev;
-	pid_t parent = getpid(), pid;
+	int start, st;
+	pid_t pid;
 
 	if (!hostnet_links(&s->nc, NULL, 0))
 		return;
@@ -862,14 +867,26 @@ static void early_network(struct start *s)
 		warn_sys("early network: watch links", NULL);
 		return;
 	}
+	/* close-on-exec: only the helper keeps it */
+	start = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	fflush(NULL);
 	pid = fork();
-	if (pid == 0)
-		early_helper(s, ev, parent);
+	if (pid == 0) {
+		pid = fork();
+		if (pid == 0)
+			early_helper(s, ev, start);
+		if (pid < 0)
+			warn_sys("early network: start helper", NULL);
+		else if (s->booted)
+			helper_cgroup(pid);
+		_exit(0);
+	}
 	if (pid < 0)
 		warn_sys("early network: start helper", NULL);
-	else if (s->booted)
-		helper_cgroup(pid);
+	else
+		waitpid(pid, &st, 0);
+	if (start >= 0)
+		close(start);
 	nl_close(ev);
 }
 

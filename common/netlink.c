@@ -90,13 +90,15 @@ struct nl *nl_open_link_events(void)
 	return NULL;
 }
 
-int nl_wait_events(struct nl *nl, int timeout_ms)
+int nl_wait_events(struct nl *nl, int timeout_ms, int fd)
 {
-	struct pollfd p = {.fd = mnl_socket_get_fd(nl->sock), .events = POLLIN};
-	int r = poll(&p, 1, timeout_ms), got = 0;
+	struct pollfd p[2] = {{.fd = mnl_socket_get_fd(nl->sock), .events = POLLIN}, {.fd = fd, .events = POLLIN}};
+	int r = poll(p, 2, timeout_ms), got = 0;
 
 	if (r <= 0)
 		return r < 0 && errno != EINTR ? -1 : 0;
+	if (p[1].revents)
+		return 2;
 	/* Only that something happened matters: the caller looks the links up again. */
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
