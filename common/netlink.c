@@ -34,6 +34,8 @@ struct nl {
 struct reply {
 	struct nl *nl;
 	int ifindex;
+	char *kind; /* IFLA_INFO_KIND of a link reply, when not NULL */
+	size_t kindlen;
 };
 
 __attribute__((format(printf, 3, 4))) static int nl_fail(struct nl *nl, int err, const char *fmt, ...)
@@ -88,13 +90,15 @@ struct nl *nl_open_link_events(void)
 	return NULL;
 }
 
-int nl_wait_events(struct nl *nl, int timeout_ms)
+int nl_wait_events(struct nl *nl, int timeout_ms, int fd)
 {
-	struct pollfd p = {.fd = mnl_socket_get_fd(nl->sock), .events = POLLIN};
-	int r = poll(&p, 1, timeout_ms), got = 0;
+	struct pollfd p[2] = {{.fd = mnl_socket_get_fd(nl->sock), .events = POLLIN}, {.fd = fd, .events = POLLIN}};
+	int r = poll(p, 2, timeout_ms), got = 0;
 
 	if (r <= 0)
 		return r < 0 && errno != EINTR ? -1 : 0;
+	if (p[1].revents)
+		return 2;
 	/* Only that something happened matters: the caller looks the links up again. */
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
@@ -160,21 +164,37 @@ static int cb_data(const struct nlmsghdr *nlh, void *data)
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct reply *r = data;
 
-	if (nlh->nlmsg_type == RTM_NEWLINK && mnl_nlmsg_get_payload_len(nlh) >= sizeof(*ifi))
-		r->ifindex = ifi->ifi_index;
+	const struct nlattr *a, *k;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return MNL_CB_OK;
+	r->ifindex = ifi->ifi_index;
+	if (r->kind)
+		mnl_attr_for_each(a, nlh, sizeof(*ifi))
+		{
+			if (mnl_attr_get_type(a) != IFLA_LINKINFO || mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
+				continue;
+			mnl_attr_for_each_nested(k, a)
+			{
+				if (mnl_attr_get_type(k) == IFLA_INFO_KIND && mnl_attr_validate(k, MNL_TYPE_STRING) == 0)
+					snprintf(r->kind, r->kindlen, "%.*s", (int)strnlen(mnl_attr_get_str(k),
+						 mnl_attr_get_payload_len(k)), mnl_attr_get_str(k));
+			}
+		}
 	return MNL_CB_OK;
 }
 
-/* Send NLH and read until its ACK. Returns -1 with errno, else the ifindex of a
- * link reply (0 when there was none). */
-static int nl_talk(struct nl *nl, struct nlmsghdr *nlh)
+/* Send NLH and read until its ACK into R (may be NULL). Returns -1 with errno, else the
+ * ifindex of a link reply (0 when there was none). */
+static int nl_talk_r(struct nl *nl, struct nlmsghdr *nlh, struct reply *rp)
 {
 	static mnl_cb_t ctl[NLMSG_ERROR + 1] = {[NLMSG_ERROR] = cb_error};
-	struct reply r = {.nl = nl};
+	struct reply r = rp ? *rp : (struct reply){0};
 	unsigned int seq = ++nl->seq;
 	ssize_t n;
 	int ret;
 
+	r.nl = nl;
 	nl->ext_ack[0] = 0;
 	nlh->nlmsg_seq = seq;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
@@ -194,6 +214,11 @@ static int nl_talk(struct nl *nl, struct nlmsghdr *nlh)
 		if (ret == MNL_CB_STOP)
 			return r.ifindex;
 	}
+}
+
+static int nl_talk(struct nl *nl, struct nlmsghdr *nlh)
+{
+	return nl_talk_r(nl, nlh, NULL);
 }
 
 static struct nlmsghdr *req_start(struct nl *nl, uint16_t type, uint16_t flags)
@@ -217,12 +242,15 @@ static struct nlmsghdr *link_req(struct nl *nl, uint16_t type, int ifindex, stru
 	return nlh;
 }
 
-int nl_link_index(struct nl *nl, const char *name)
+int nl_link_kind(struct nl *nl, const char *name, char *kind, size_t kindlen)
 {
 	size_t len = name ? strlen(name) : 0;
+	struct reply r = {.kind = kind, .kindlen = kindlen};
 	struct nlmsghdr *nlh;
 	int ifindex;
 
+	if (kind && kindlen)
+		*kind = 0;
 	if (!len)
 		return nl_fail(nl, EINVAL, "empty interface name");
 	if (len >= ALTIFNAMSIZ)
@@ -232,7 +260,7 @@ int nl_link_index(struct nl *nl, const char *name)
 	/* Since 5.5 the kernel looks either attribute up among names and altnames;
 	 * IFLA_IFNAME is limited to IFNAMSIZ - 1 bytes. */
 	mnl_attr_put_strz(nlh, len < IFNAMSIZ ? IFLA_IFNAME : IFLA_ALT_IFNAME, name);
-	ifindex = nl_talk(nl, nlh);
+	ifindex = nl_talk_r(nl, nlh, &r);
 	if (ifindex < 0 && errno == ENODEV && len >= IFNAMSIZ && !nl->ext_ack[0])
 		return nl_fail(nl, ENODEV,
 			       "no interface has the altname %s "
@@ -241,6 +269,11 @@ int nl_link_index(struct nl *nl, const char *name)
 	if (!ifindex)
 		return nl_fail(nl, ENODEV, "no link in the kernel's reply");
 	return ifindex;
+}
+
+int nl_link_index(struct nl *nl, const char *name)
+{
+	return nl_link_kind(nl, name, NULL, 0);
 }
 
 int nl_link_up(struct nl *nl, int ifindex)
