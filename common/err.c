@@ -18,7 +18,7 @@ void err_context(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(context, sizeof(context), fmt ? fmt : "", ap);
+	vsnprintf(context, sizeof(context), fmt, ap);
 	va_end(ap);
 }
 
