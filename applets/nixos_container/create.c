@@ -60,13 +60,9 @@ static struct conf *parsed; /* kept to the end */
 static void read_used(void)
 {
 	static const char *keys[] = { "HOST_ADDRESS", "LOCAL_ADDRESS", "HOST_ADDRESS6", "LOCAL_ADDRESS6" };
-	const char *dir = config_dir();
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	size_t cap = 65536, len;
-	static char *buf; /* a broken conf ends in die(): still reachable then */
-	char err[512], file[NAME_MAX_LEN + 8], path[4096];
-
-	buf = xmalloc(cap);
+	int dfd = open(config_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	static struct confbuf b; /* reachable when a check exits */
+	char err[512];
 
 	conf_names(&confs);
 	/* kept to the end: freeing each would hand memory back and forth with the kernel */
@@ -75,34 +71,10 @@ static void read_used(void)
 	for (size_t i = 0; i < confs.n; i++) {
 		struct conf *cp = &parsed[i];
 		const char *v, *name = confs.v[i];
-		ssize_t n = 0;
-		int fd;
 
-		snprintf(file, sizeof(file), "%s.conf", name);
-		if ((fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
-			if (errno == ENOENT)
-				continue;
-			die(EXIT_FAIL, "read %s/%s to find a free address: %s", msg_esc(dir), msg_esc(file),
-			     strerror(errno));
-		}
-		/* a short read of a regular file is its end */
-		for (len = 0;;) {
-			if (len == cap)
-				buf = xrealloc(buf, cap *= 2);
-			if ((n = read(fd, buf + len, cap - len)) < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			len += (size_t)n;
-			if (len < cap || len > CONF_MAX_SIZE)
-				break;
-		}
-		close(fd);
-		snprintf(path, sizeof(path), "%s/%s", dir, file);
-		if (n < 0)
-			die(EXIT_FAIL, "read %s to find a free address: %s", msg_esc(path), strerror(errno));
-		if (envfile_parse(cp, path, buf, len, err, sizeof(err)) < 0)
-			die(EXIT_CONFIG, "%s (every conf is read to find a free address)", err);
+		/* one bad conf must not stop every create: what can be read of it counts */
+		if (read_conf(dfd, name, cp, &b, err, sizeof(err)) < 0)
+			warn_msg("%s (its addresses that can be read count as used)", err);
 		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 			use_value(conf_file_get(cp, keys[k]), name);
 		if ((v = conf_file_get(cp, "EXTRA_VETHS"))) {
@@ -120,7 +92,8 @@ static void read_used(void)
 			}
 		}
 	}
-	free(buf);
+	free(b.buf);
+	b.buf = NULL;
 	if (dfd >= 0)
 		close(dfd);
 }

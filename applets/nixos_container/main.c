@@ -44,12 +44,13 @@ const char nixos_container_usage[] =
 	"\n"
 	"list     The NAMEs of *.conf, sorted (podman's libpod, containers, registries skipped\n"
 	"         in a dir named containers). --json: [{name, status, ip, host_ip,\n"
-	"         private_network, auto_start, declarative}].\n"
+	"         private_network, auto_start, declarative}], error: a bad conf's.\n"
 	"create   Under the flock /run/lock/nixos-container: refuse an existing NAME (with\n"
 	"         --ensure-unique-name take the first free of NAME, NAME-0, NAME-1... and print\n"
 	"         it); take 10.233.N.1 and .2 (N 1-254), the first pair no conf uses: every\n"
 	"         HOST_/LOCAL_ADDRESS(6) and EXTRA_VETHS address, a prefix counting its whole\n"
-	"         subnet, IPv4-mapped IPv6 too; else `out of IP addresses`. Given addresses are\n"
+	"         subnet, IPv4-mapped IPv6 too (a bad conf: what can be read, and a warning);\n"
+	"         else `out of IP addresses`. Given addresses are\n"
 	"         checked the same way. The conf: PRIVATE_NETWORK=1, HOST_ADDRESS,\n"
 	"         LOCAL_ADDRESS, HOST_BRIDGE, HOST_PORT ([tcp:|udp:]HOST[:CONT],...), AUTO_START,\n"
 	"         FLAKE; --use-host-network: PRIVATE_NETWORK=0, no address. It waits in the\n"
@@ -153,8 +154,10 @@ static const char *conf_ip(const struct conf *c, int host, char *buf, size_t len
 static int cmd_list(void)
 {
 	static struct conf *parsed; /* kept to the end: freeing each would hand memory back and forth */
+	static struct confbuf b;
 	struct strv names = { 0 };
 	const char **st = NULL;
+	int dfd;
 
 	conf_names(&names);
 	if (!o.json) {
@@ -165,17 +168,20 @@ static int cmd_list(void)
 	}
 	st = xmalloc((names.n + 1) * sizeof(*st));
 	be->statuses(&names, st);
+	dfd = open(config_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	putchar('[');
 	parsed = xmalloc((names.n + 1) * sizeof(*parsed));
 	memset(parsed, 0, (names.n + 1) * sizeof(*parsed));
 	for (size_t i = 0; i < names.n; i++) {
 		struct conf *c = &parsed[i];
 		const char *pn, *as;
-		char ip[64], hip[64], conf[4096];
+		char ip[64], hip[64], conf[4096], err[512];
+		int bad = read_conf(dfd, names.v[i], c, &b, err, sizeof(err)) < 0;
 
+		/* a bad conf is marked, and the others are listed all the same */
+		if (bad)
+			warn_msg("%s", err);
 		snprintf(conf, sizeof(conf), "%s/%s.conf", config_dir(), names.v[i]);
-		if (envfile_load(c, conf) < 0 && errno != ENOENT)
-			exit(EXIT_CONFIG);
 		pn = conf_file_get(c, "PRIVATE_NETWORK");
 		as = conf_file_get(c, "AUTO_START");
 		printf("%s{\"name\":", i ? "," : "");
@@ -183,11 +189,19 @@ static int cmd_list(void)
 		printf(",\"status\":\"%s\",", st[i]);
 		print_json_opt("ip", conf_ip(c, 0, ip, sizeof(ip)), 0);
 		print_json_opt("host_ip", conf_ip(c, 1, hip, sizeof(hip)), 0);
-		printf("\"private_network\":%s,\"auto_start\":%s,\"declarative\":%s}",
+		printf("\"private_network\":%s,\"auto_start\":%s,\"declarative\":%s",
 		       pn && !strcmp(pn, "1") ? "true" : "false", as && !strcmp(as, "1") ? "true" : "false",
 		       access(conf, W_OK) < 0 ? "true" : "false");
+		if (bad) {
+			fputs(",\"error\":", stdout);
+			print_json_str(err);
+		}
+		putchar('}');
 	}
 	printf("]\n");
+	if (dfd >= 0)
+		close(dfd);
+	free(b.buf);
 	free(st);
 	strv_free(&names);
 	return 0;
@@ -198,10 +212,9 @@ static int cmd_status(void)
 	const char *st;
 	pid_t leader = 0;
 
-	if (!conf_present()) {
+	if (!conf_present())
 		printf(o.json ? "{\"name\":\"%s\",\"status\":\"gone\",\"leader\":null}\n" : "gone\n", o.name);
-		die(EXIT_NOCONTAINER, "container '%s' does not exist", o.name);
-	}
+	need_conf();
 	st = be->status();
 	if (!o.json) {
 		printf("%s\n", st);
@@ -244,15 +257,17 @@ static int cmd_terminate(void)
 static int cmd_destroy(void)
 {
 	const char *gone[] = { p.profile, p.gcroots, p.root, p.log, p.state };
-	int lock;
+	int lock = -1, present = conf_present();
 
-	if (!conf_present())
+	if (!present)
 		return destroy_journal(), 0;
-	if (access(p.conf, W_OK) < 0)
+	if (present > 0 && access(p.conf, W_OK) < 0)
 		die(EXIT_FAIL, "cannot destroy declarative container (remove it from your configuration.nix instead)");
 	if (strcmp(be->status(), "down") && be->terminate())
 		die(EXIT_FAIL, "failed to terminate container");
-	lock = lock_conf();
+	/* a conf that leads nowhere starts nothing: no lock to take on it */
+	if (present > 0)
+		lock = lock_conf();
 	destroy_journal();
 	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
 		char *failed;
@@ -262,7 +277,8 @@ static int cmd_destroy(void)
 	}
 	if (unlink(p.conf) < 0)
 		die_sys(EXIT_FAIL, "remove", msg_esc(p.conf));
-	close(lock);
+	if (lock >= 0)
+		close(lock);
 	return 0;
 }
 
@@ -373,7 +389,7 @@ int nixos_container_main(int argc, char **argv)
 	err_context("%s", o.cmd->name);
 	if (o.cmd->max)
 		set_name(o.name);
-	if ((o.cmd->flags & NC_CONF) && !conf_present())
-		die(EXIT_NOCONTAINER, "container '%s' does not exist", o.name);
+	if (o.cmd->flags & NC_CONF)
+		need_conf();
 	return o.cmd->fn();
 }
