@@ -98,28 +98,53 @@ static void read_used(void)
 		close(dfd);
 }
 
-/* The conf that uses address V, or NULL. */
-static const char *user_of(uint32_t v)
+/* The conf that uses an address in [LO, HI], or NULL. */
+static const char *user_of(uint32_t lo, uint32_t hi)
 {
 	for (size_t i = 0; i < n_used; i++)
-		if (used[i].lo <= v && v <= used[i].hi)
+		if (used[i].lo <= hi && lo <= used[i].hi)
 			return used[i].conf;
 	return NULL;
 }
 
-/* The user's --host-address/--local-address value VAL checked, as an IPv4 address. */
+/* The user's --host-address/--local-address value VAL checked, as an IPv4 address: one
+ * that makes sense, and whose subnet (with a prefix) no conf uses either. */
 static uint32_t check_given(const char *opt, const char *val)
 {
 	struct ipaddr a;
 	const char *why, *by;
-	uint32_t v;
+	uint32_t v, mask;
 
-	if (addr_parse(val, AF_INET, &a, &why) < 0)
+	if (addr_parse(val, AF_INET, &a, &why) < 0 || addr_usable(&a, &why) < 0)
 		die_usage("--%s '%s': %s", opt, msg_esc(val), why);
 	v = (uint32_t)a.bytes[0] << 24 | (uint32_t)a.bytes[1] << 16 | (uint32_t)a.bytes[2] << 8 | a.bytes[3];
-	if ((by = user_of(v)))
+	mask = a.prefix < 0 || a.prefix >= 32 ? 0xffffffffu : 0xffffffffu << (32 - a.prefix);
+	if ((by = user_of(v & mask, v | ~mask)))
 		die(EXIT_FAIL, "address %s is in use by container '%s'", msg_esc(val), msg_esc(by));
 	return v;
+}
+
+/* Out of addresses: say which confs took them (the first three). */
+static noreturn void out_of_addresses(void)
+{
+	char list[600] = "";
+	size_t len = 0;
+	int n = 0;
+
+	for (uint32_t h = 0x0ae90101u; h < 0x0ae9ff01u; h += 256) {
+		const char *u = user_of(h, h + 1);
+		char q[200];
+
+		snprintf(q, sizeof(q), "'%s'", msg_esc(u));
+		if (strstr(list, q))
+			continue;
+		if (n++ == 3) {
+			snprintf(list + len, sizeof(list) - len, " and more");
+			break;
+		}
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", n > 1 ? ", " : "", q);
+	}
+	die(EXIT_FAIL, "out of IP addresses (in use by %s)", list);
 }
 
 static int kernel_has_altnames(void)
@@ -195,13 +220,13 @@ int cmd_create(void)
 			for (int n = 1; n < 255 && !*host; n++) {
 				uint32_t h = 0x0ae90001u | (uint32_t)n << 8;
 
-				if (!user_of(h) && !user_of(h + 1)) {
+				if (!user_of(h, h) && !user_of(h + 1, h + 1)) {
 					snprintf(host, sizeof(host), "10.233.%d.1", n);
 					snprintf(local, sizeof(local), "10.233.%d.2", n);
 				}
 			}
 			if (!*host)
-				die(EXIT_FAIL, "out of IP addresses");
+				out_of_addresses();
 		}
 	}
 	conf = nc_conf_text(&o, host, local);

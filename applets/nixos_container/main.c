@@ -50,8 +50,9 @@ const char nixos_container_usage[] =
 	"         it); take 10.233.N.1 and .2 (N 1-254), the first pair no conf uses: every\n"
 	"         HOST_/LOCAL_ADDRESS(6) and EXTRA_VETHS address, a prefix counting its whole\n"
 	"         subnet, IPv4-mapped IPv6 too (a bad conf: what can be read, and a warning);\n"
-	"         else `out of IP addresses`. Given addresses are\n"
-	"         checked the same way. The conf: PRIVATE_NETWORK=1, HOST_ADDRESS,\n"
+	"         else `out of IP addresses (in use by CONFS)`. Given addresses: their subnet\n"
+	"         checked the same way; unspecified, /0, broadcast, multicast, loopback refused.\n"
+	"         The conf: PRIVATE_NETWORK=1, HOST_ADDRESS,\n"
 	"         LOCAL_ADDRESS, HOST_BRIDGE, HOST_PORT ([tcp:|udp:]HOST[:CONT],...), AUTO_START,\n"
 	"         FLAKE; --use-host-network: PRIVATE_NETWORK=0, no address. It waits in the\n"
 	"         journal CONF_DIR/.NAME.creating (flock held; it names what create makes\n"
@@ -146,7 +147,7 @@ static const char *bare_addr(const char *v, int family, char *buf, size_t len)
 /* LOCAL_ADDRESS, else LOCAL_ADDRESS6 (with HOST: the HOST_ ones), bare, into BUF. */
 static const char *conf_ip(const struct conf *c, int host, char *buf, size_t len)
 {
-	const char *ip = bare_addr(conf_file_get(c, host ? "HOST_ADDRESS" : "LOCAL_ADDRESS"), AF_INET, buf, len);
+	const char *ip = bare_addr(conf_file_get(c, host ? "HOST_ADDRESS" : "LOCAL_ADDRESS"), AF_UNSPEC, buf, len);
 
 	return ip ? ip : bare_addr(conf_file_get(c, host ? "HOST_ADDRESS6" : "LOCAL_ADDRESS6"), AF_INET6, buf, len);
 }
