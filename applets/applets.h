@@ -9,6 +9,7 @@
 	X("container-poststart", container_poststart) \
 	X("container-prestart", container_prestart)   \
 	X("container-start", container_start)         \
+	X("container-supervise", container_supervise) \
 	X("nixos-container", nixos_container)
 
 #define X(name, id) int id##_main(int argc, char **argv); extern const char id##_usage[];

@@ -5,6 +5,7 @@
  * such text is a typo, and a half-read config must not start a container. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -424,6 +425,17 @@ const char *run_dir(void)
 	if (r && *r)
 		return r;
 	return !strcmp(state_dir(), "/var/lib/containers") ? "/run/containers" : "/run/nixos-containers";
+}
+
+char *container_key(const char *name)
+{
+	char real[PATH_MAX];
+	const char *d = realpath(config_dir(), real) ? real : config_dir();
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *d; d++)
+		h = (h ^ (unsigned char)*d) * 16777619u;
+	return xasprintf("%s.%08x", name, (unsigned)h);
 }
 
 const char *nix_state_dir(void)

@@ -41,6 +41,9 @@ const char *state_dir(void);
 /* NCBOX_RUN_DIR, else /run/containers beside the old /var/lib/containers state dir, else
  * /run/nixos-containers: ephemeral roots, nixos-container's state and logs. */
 const char *run_dir(void);
+/* NAME.HASH (malloc'd), HASH 8 hex digits of the config dir's real path: what keys a
+ * container's cgroup and run files, so that two config dirs never touch each other's. */
+char *container_key(const char *name);
 /* NCBOX_NIX_STATE_DIR, else /nix/var/nix: per-container profiles and GC roots. */
 const char *nix_state_dir(void);
 
