@@ -70,6 +70,16 @@ expect_err() {
 	fi
 }
 
+# nc_dirs: nixos-container's and the applets' dirs private to this test, under TMPD (config,
+# state, Nix state, run), and no systemd as PID 1 (NCBOX_SD_BOOTED=0).
+nc_dirs() {
+	export NCBOX_CONFIG_DIR=$TMPD/conf NCBOX_STATE_DIR=$TMPD/state NCBOX_NIX_STATE_DIR=$TMPD/nix
+	export NCBOX_RUN_DIR=$TMPD/run NCBOX_SD_BOOTED=0
+}
+NC() { "$NCBOX" nixos-container "$@"; }
+# conf NAME LINE...: NAME.conf in NCBOX_CONFIG_DIR, one line per LINE, as given.
+conf() { mkdir -p "$NCBOX_CONFIG_DIR" && printf '%s\n' "${@:2}" >"$NCBOX_CONFIG_DIR/$1.conf"; }
+
 # ns_new VAR: make a fresh network namespace, its name in VAR, with lo up.
 _ns_count=0
 ns_new() {
