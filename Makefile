@@ -86,7 +86,7 @@ build/test/timeit build/test/sigwait: build/test/%: tests/tools/%.c
 	@mkdir -p build/test
 	$(MUSL_CC) $(CSTD) $(WARN) -O2 -static -o $@ $<
 
-# --- fuzzing and sanitizers (issue #8) ---------------------------------------------------
+# --- fuzzing and sanitizers ---------------------------------------------------
 # libFuzzer targets tests/fuzz/fuzz_*.c, linked with clang against the common modules built
 # with coverage and ASan+UBSan into build/fuzz/. `make fuzz` runs each for FUZZ_SECONDS on
 # a scratch copy of its seed corpus (tests/fuzz/run); tests/fuzz.test runs a short smoke.

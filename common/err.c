@@ -193,8 +193,3 @@ const char *msg_esc(const char *s)
 	free(e);
 	return b;
 }
-
-noreturn void not_built(void)
-{
-	die(EXIT_FAIL, "not built yet in ncbox %s (its issue brings it)", NCBOX_VERSION);
-}

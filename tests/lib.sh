@@ -6,8 +6,9 @@ T=$(basename "$0" .test)
 NL=$'\n' # a newline, for regexes: "(^|$NL)line"
 NCBOX=${NCBOX:-build/ncbox}
 TESTBIN=${TESTBIN:-build/test}
-REFERENCE=${REFERENCE:-../shared/reference}
+ORACLE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/oracle # the module's scripts, for the differential tests
 TMPD=$(mktemp -d /tmp/ncbox-test.XXXXXX)
+OUT= ERR= # set by expect_exit and expect_err
 _namespaces=()
 _cleanups=()
 
@@ -17,19 +18,31 @@ skip() { echo "SKIP: $T: $1${2:+ ($2)}"; }
 
 # Skip the whole file (one SKIP line with the reason) when a prerequisite is missing.
 skip_all() { skip "all cases" "$1"; exit 0; }
-need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root"; }
+need_root() { is_root || skip_all "needs root"; }
+is_root() { [ "$(id -u)" = 0 ]; }
+# Cases that need root, in a file whose other cases do not: as root they run; otherwise
+# each prints its own SKIP line.
+#   root_only; CASES...; root_only off    every expect_* in between
+#   root_case DESC && CMD...               one case written out by hand
+_root_only=
+root_only() { if [ "${1-}" = off ]; then _root_only=; else _root_only=1; fi; }
+root_case() { is_root || { skip "$1" "needs root"; return 1; }; }
+_runs() { [ -z "$_root_only" ] || root_case "$1"; }
 need_cmd() { local c; for c; do command -v "$c" >/dev/null || skip_all "needs $c"; done; }
 
 # expect_eq DESC GOT WANT
 expect_eq() {
+	_runs "$1" || return 0
 	if [ "$2" == "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi
 }
 # expect_match DESC GOT REGEX
 expect_match() {
+	_runs "$1" || return 0
 	if [[ $2 =~ $3 ]]; then pass "$1"; else fail "$1" "got '$2', want match of '$3'"; fi
 }
 # expect_exit DESC CODE CMD... : the exit code; stdout and stderr land in $OUT and $ERR.
 expect_exit() {
+	_runs "$1" || return 0
 	local desc=$1 want=$2 got
 	shift 2
 	"$@" >"$TMPD/out" 2>"$TMPD/err"
@@ -39,6 +52,7 @@ expect_exit() {
 }
 # expect_err DESC CODE REGEX CMD... : exit code, and one stderr line matching REGEX.
 expect_err() {
+	_runs "$1" || return 0
 	local desc=$1 want=$2 re=$3 got lines
 	shift 3
 	"$@" >"$TMPD/out" 2>"$TMPD/err"
@@ -55,6 +69,16 @@ expect_err() {
 		pass "$desc"
 	fi
 }
+
+# nc_dirs: nixos-container's and the applets' dirs private to this test, under TMPD (config,
+# state, Nix state, run), and no systemd as PID 1 (NCBOX_SD_BOOTED=0).
+nc_dirs() {
+	export NCBOX_CONFIG_DIR=$TMPD/conf NCBOX_STATE_DIR=$TMPD/state NCBOX_NIX_STATE_DIR=$TMPD/nix
+	export NCBOX_RUN_DIR=$TMPD/run NCBOX_SD_BOOTED=0
+}
+NC() { "$NCBOX" nixos-container "$@"; }
+# conf NAME LINE...: NAME.conf in NCBOX_CONFIG_DIR, one line per LINE, as given.
+conf() { mkdir -p "$NCBOX_CONFIG_DIR" && printf '%s\n' "${@:2}" >"$NCBOX_CONFIG_DIR/$1.conf"; }
 
 # ns_new VAR: make a fresh network namespace, its name in VAR, with lo up.
 _ns_count=0

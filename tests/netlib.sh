@@ -46,6 +46,12 @@ wire() {
 
 # cfg_env CONFIG: the words of CONFIG (KEY=VALUE;KEY=VALUE...) as env arguments.
 cfg_env() { tr ';' '\n' <<<"$1"; }
+# cfg_conf NAME CONFIG: NAME.conf (see conf) from CONFIG, each value double-quoted.
+cfg_conf() {
+	local lines
+	mapfile -t lines < <(cfg_env "$2" | sed '/^$/d; s/^\([A-Za-z_0-9]*\)=\(.*\)$/\1="\2"/')
+	conf "$1" "${lines[@]}"
+}
 
 # The configurations the differential network tests run through:
 # name|config (KEY=VALUE;...). Prefix lengths stand where the reference scripts take them:

@@ -1,16 +1,23 @@
 # Sourced by tests that run real containers: container roots from busybox-static, "systems"
 # in the real Nix store, and finding a container's PID 1.
 
-# make_root DIR: a container root: /bin with busybox and its applets (relative links), the
-# static ncbox with its applets, /usr (nspawn wants it), an empty /etc/os-release.
-make_root() {
+# busybox_root DIR [PASSWD]: a container root: /bin with busybox and its applets (relative
+# links), /usr (nspawn wants it), an empty /etc/os-release; with PASSWD, root in /etc/passwd
+# with /bin/sh (what run and root-login look up).
+busybox_root() {
 	local r=$1 a
 	mkdir -p "$r"/{bin,sbin,usr/bin,etc,proc,sys,dev,run,tmp,var,root}
 	cp /bin/busybox "$r/bin/busybox"
 	for a in $(/bin/busybox --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
-	cp "$NCBOX" "$r/bin/ncbox"
-	for a in $("$NCBOX" --list); do ln -sf ncbox "$r/bin/$a"; done
 	: >"$r/etc/os-release"
+	[ -z "${2-}" ] || echo "root:x:0:0:root:/root:/bin/sh" >"$r/etc/passwd"
+}
+# make_root DIR: busybox_root DIR, and the static ncbox with its applets in /bin.
+make_root() {
+	local a
+	busybox_root "$1"
+	cp "$NCBOX" "$1/bin/ncbox"
+	for a in $("$NCBOX" --list); do ln -sf ncbox "$1/bin/$a"; done
 }
 
 # need_container_tools: skip the file unless systemd-nspawn and busybox-static are here and
@@ -49,6 +56,34 @@ descendants() {
 		echo "$c"
 		descendants "$c"
 	done
+}
+
+# boot_systemd_host MACHINE NSPAWN_ARG...: boot a real systemd in a container made from this
+# machine's own /usr (systemd-nspawn -D / --volatile=yes --boot), with the given binds, and
+# networkd kept off the ve-* links; wait until it runs (or is degraded). Sets SYSH (nspawn's
+# PID) and L (the host's PID 1); stops it when the file ends. One that does not boot fails
+# the file.
+boot_systemd_host() {
+	local m=$1 i state=
+	shift
+	mkdir -p "$TMPD/network"
+	ln -sf /dev/null "$TMPD/network/80-container-ve.network"
+	systemd-nspawn -D / --volatile=yes --boot -M "$m" --private-network --keep-unit --register=no -q \
+		--bind-ro="$TMPD/network:/etc/systemd/network" "$@" systemd.firstboot=off >"$TMPD/console.log" 2>&1 &
+	SYSH=$!
+	at_exit "kill -TERM $SYSH; wait_gone $SYSH 20 || kill -KILL $SYSH"
+	L=$(leader_of "$SYSH") || { fail "boot systemd host" "no leader; console: $(tail -5 "$TMPD/console.log")"; exit 1; }
+	# The leader is nspawn's child until it execs systemd; then systemd needs a moment.
+	for ((i = 0; i < 600; i++)); do
+		[ "$(cat "/proc/$L/comm" 2>/dev/null)" = systemd ] &&
+			state=$(nsenter -t "$L" -a systemctl is-system-running 2>/dev/null) &&
+			case $state in running | degraded) break ;; esac
+		sleep 0.1
+	done
+	case $state in
+	running | degraded) pass "systemd host booted ($state)" ;;
+	*) fail "systemd host booted" "state '$state'"; exit 1 ;;
+	esac
 }
 
 # wait_gone PID SECONDS: wait until PID has exited; 0 if it did in time.
