@@ -13,7 +13,8 @@ WARN      := -Wall -Wextra -Werror
 CSTD      := -std=c11 -D_GNU_SOURCE
 DEPFLAGS   = -MMD -MP
 
-APPLET_SRC := $(sort $(wildcard applets/*.c))
+NC_SRC     := $(sort $(wildcard applets/nixos_container/*.c))
+APPLET_SRC := $(sort $(wildcard applets/*.c)) $(NC_SRC)
 COMMON_SRC := $(filter-out common/glibc_compat.c,$(sort $(wildcard common/*.c)))
 LIB_SRC    := $(filter-out common/main.c,$(COMMON_SRC))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
@@ -96,7 +97,7 @@ FUZZ_SRC    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN    := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_CFLAGS := $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all \
                -fsanitize=fuzzer-no-link,address,undefined
-FUZZ_OBJ    := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC))
+FUZZ_OBJ    := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC) $(NC_SRC))
 
 .PHONY: fuzz fuzz-build
 .SECONDARY: $(FUZZ_OBJ)

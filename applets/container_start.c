@@ -263,15 +263,17 @@ static int is_dir(const char *p)
 static void paths(struct start *s)
 {
 	const char *root = value(s, "root"), *nix = nix_state_dir();
-	const char *rtd = getenv("RUNTIME_DIRECTORY"), *state = state_dir();
+	const char *rtd = getenv("RUNTIME_DIRECTORY");
+	struct ct_paths cp = { 0 };
 
+	ct_paths_set(&cp, s->name);
 	s->run_dir = xstrdup(run_dir());
 	if (*root)
 		s->root = xstrdup(root);
 	else if (s->ephemeral && rtd && *rtd)
 		s->root = xstrndup(rtd, strcspn(rtd, ":"));
 	else
-		s->root = xasprintf("%s/%s", s->ephemeral ? s->run_dir : state, s->name);
+		s->root = xstrdup(s->ephemeral ? cp.run_root : cp.root);
 	if (s->root[0] != '/')
 		bad("root", s->root, "not an absolute path");
 	if (!s->root[strspn(s->root, "/")])
@@ -286,9 +288,10 @@ static void paths(struct start *s)
 			free(s->db), s->db = NULL;
 		if (!is_dir(s->daemon_socket))
 			free(s->daemon_socket), s->daemon_socket = NULL;
-		s->profiles = xasprintf("%s/profiles/per-container/%s", nix, s->name);
-		s->gcroots = xasprintf("%s/gcroots/per-container/%s", nix, s->name);
+		s->profiles = xstrdup(cp.profile);
+		s->gcroots = xstrdup(cp.gcroots);
 	}
+	ct_paths_free(&cp);
 }
 
 static void check_config(struct start *s)

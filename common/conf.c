@@ -445,6 +445,32 @@ const char *nix_state_dir(void)
 	return n && *n ? n : "/nix/var/nix";
 }
 
+void ct_paths_free(struct ct_paths *p)
+{
+	char **s = (char **)p;
+
+	for (size_t i = 0; i < sizeof(*p) / sizeof(char *); i++)
+		free(s[i]);
+	memset(p, 0, sizeof(*p));
+}
+
+void ct_paths_set(struct ct_paths *p, const char *name)
+{
+	const char *nix = nix_state_dir();
+
+	ct_paths_free(p);
+	p->conf = xasprintf("%s/%s.conf", config_dir(), name);
+	p->journal = xasprintf("%s/.%s.creating", config_dir(), name);
+	p->root = xasprintf("%s/%s", state_dir(), name);
+	p->run_root = xasprintf("%s/%s", run_dir(), name);
+	p->profile = xasprintf("%s/profiles/per-container/%s", nix, name);
+	p->system = xasprintf("%s/system", p->profile);
+	p->gcroots = xasprintf("%s/gcroots/per-container/%s", nix, name);
+	p->state = xasprintf("%s.state", p->run_root);
+	p->log = xasprintf("%s.log", p->run_root);
+	p->nixos_config = xasprintf("%s/etc/nixos/configuration.nix", p->root);
+}
+
 /* A symlinked NAME.conf is fine where NixOS makes one (through /etc/static into the store)
  * or within the config dir; anywhere else it is refused, so that a planted link cannot
  * make us read, and quote in messages, another file (/etc/shadow). 0, or -1 with WHY. */

@@ -44,6 +44,19 @@ const char *run_dir(void);
 /* NCBOX_NIX_STATE_DIR, else /nix/var/nix: per-container profiles and GC roots. */
 const char *nix_state_dir(void);
 
+/* Where a container's things are, each made from its NAME and the dirs above (malloc'd). */
+struct ct_paths {
+	char *conf, *journal;  /* CONF_DIR/NAME.conf; .NAME.creating: a create under way or dead */
+	char *root, *run_root; /* STATE_DIR/NAME; RUN_DIR/NAME, an ephemeral container's */
+	char *profile, *system; /* NIX/profiles/per-container/NAME, and its system link */
+	char *gcroots;         /* NIX/gcroots/per-container/NAME */
+	char *state, *log;     /* RUN_DIR/NAME.state and .log: a container run without systemd */
+	char *nixos_config;    /* ROOT/etc/nixos/configuration.nix */
+};
+/* P for NAME; what P held before is freed. */
+void ct_paths_set(struct ct_paths *p, const char *name);
+void ct_paths_free(struct ct_paths *p);
+
 /* A container's config: config_dir()/NAME.conf (a missing file is an empty config), then
  * the environment on top (conf_get). Dies with EXIT_CONFIG on a broken file, or on a
  * symlink that leads outside /nix/store and the config dir. */

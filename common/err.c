@@ -11,11 +11,22 @@
 #define MSG_ESC_MAX 160
 
 const char *applet = "ncbox";
+static char context[400];
 
-static void vsay(const char *fmt, va_list ap)
+void err_context(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(context, sizeof(context), fmt, ap);
+	va_end(ap);
+}
+
+/* CTX: the context after the applet's name (a usage error goes without it). */
+static void vsay(int ctx, const char *fmt, va_list ap)
 {
 	char line[2048];
-	int n = snprintf(line, sizeof(line), "%s: ", applet);
+	int n = snprintf(line, sizeof(line), "%s: %s%s", applet, ctx ? context : "", ctx && *context ? ": " : "");
 
 	if (n < 0)
 		n = 0;
@@ -32,12 +43,12 @@ static void vsay(const char *fmt, va_list ap)
 		return; /* nowhere left to report it */
 }
 
-static void say(const char *fmt, ...)
+static void say(int ctx, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsay(fmt, ap);
+	vsay(ctx, fmt, ap);
 	va_end(ap);
 }
 
@@ -46,7 +57,7 @@ void warn_msg(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsay(fmt, ap);
+	vsay(1, fmt, ap);
 	va_end(ap);
 }
 
@@ -55,7 +66,7 @@ noreturn void die(int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsay(fmt, ap);
+	vsay(1, fmt, ap);
 	va_end(ap);
 	exit(code);
 }
@@ -64,7 +75,7 @@ void warn_err(const char *step, const char *obj, int err, const char *detail)
 {
 	int has_detail = detail && *detail;
 
-	say("%s%s%s%s%s%s%s%s", step, obj ? ": " : "", obj ? obj : "",
+	say(1, "%s%s%s%s%s%s%s%s", step, obj ? ": " : "", obj ? obj : "",
 	    err ? ": " : "", err ? strerror(err) : "",
 	    has_detail ? (err ? " (" : ": ") : "", has_detail ? detail : "",
 	    has_detail && err ? ")" : "");
@@ -94,7 +105,7 @@ noreturn void die_usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	say("%s (try '%s --help')", what, applet);
+	say(0, "%s (try '%s --help')", what, applet);
 	exit(EXIT_USAGE);
 }
 

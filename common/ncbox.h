@@ -23,6 +23,9 @@ enum {
 
 /* err.c: every message is "APPLET: STEP: OBJECT: REASON". */
 extern const char *applet;
+/* A context the messages below put after the applet's name ("COMMAND: NAME"), until it is
+ * set again; "" for none. A usage error goes without it. */
+void err_context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* STEP failed on OBJECT (may be NULL) because of errno ERR; DETAIL, if not NULL

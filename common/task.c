@@ -3,13 +3,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -84,6 +87,45 @@ unsigned long long proc_start_time(pid_t pid)
 int proc_same(pid_t pid, unsigned long long start)
 {
 	return start && stat_start(pid, 1) == start;
+}
+
+long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int wait_gone(pid_t pid, unsigned long long start, int ms)
+{
+	long long end = now_ms() + ms;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	/* a pidfd wakes us the moment it exits; otherwise look every 10 ms */
+	if (fd >= 0 && !proc_same(pid, start)) {
+		close(fd);
+		return 1;
+	}
+	while (proc_same(pid, start)) {
+		long long left = end - now_ms();
+
+		if (left <= 0) {
+			if (fd >= 0)
+				close(fd);
+			return 0;
+		}
+		if (fd >= 0) {
+			struct pollfd pfd = { fd, POLLIN, 0 };
+
+			poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
+		} else {
+			usleep(10000);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return 1;
 }
 
 /* The cgroup file systems mounted here; a cgroup2 one gets "" as its super options. */

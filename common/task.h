@@ -18,6 +18,11 @@ unsigned long long proc_start_time(pid_t pid);
  * waiting for its parent counts as gone). */
 int proc_same(pid_t pid, unsigned long long start);
 
+/* Wait up to MS for PID (started at START) to be gone: 1 when it is, 0 when not. */
+int wait_gone(pid_t pid, unsigned long long start, int ms);
+/* CLOCK_MONOTONIC in milliseconds. */
+long long now_ms(void);
+
 /* The directories of the cgroup hierarchies a container manager uses: the cgroup2 one and
  * the v1 "name=systemd" one, each NULL when not mounted (malloc'd). */
 void cg_roots(char **v2, char **v1);

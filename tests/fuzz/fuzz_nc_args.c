@@ -1,4 +1,5 @@
-/* nixos-container's command line (common/ncargs.c) on arbitrary argument vectors: the input
+/* nixos-container's command line (applets/nixos_container/args.c, with the applet's
+ * command table) on arbitrary argument vectors: the input
  * split at NUL bytes, after argv[0]. Invariants: the same answer twice; a refusal is exit 2
  * or 3 with one terminal-safe line; an accepted line names a known command, its values
  * point into argv, --timeout is 0-86400 s, the pass-through flags come with their values,
@@ -10,7 +11,7 @@
 
 #include "container.h"
 #include "fuzz.h"
-#include "ncargs.h"
+#include "../../applets/nixos_container/args.h"
 
 #define MAX_ARGS 48
 
@@ -79,8 +80,8 @@ static void check_accepted(const struct nc_args *a, char **argv, int argc)
 	const struct strv *nix[] = { &a->nix, &a->nix2 };
 	int next = 1;
 
-	CHECK(a->cmd_id < NC_N_CMDS && a->cmd == nc_cmds[a->cmd_id], "command %d", (int)a->cmd_id);
-	CHECK(a->args.n >= 1 && !strcmp(a->args.v[0], a->cmd) && !a->args.v[a->args.n], "operands");
+	CHECK(a->cmd >= nc_cmds && a->cmd->name && a->cmd->fn, "command");
+	CHECK(a->args.n >= 1 && !strcmp(a->args.v[0], a->cmd->name) && !a->args.v[a->args.n], "operands");
 	CHECK(a->timeout_ms >= -1 && a->timeout_ms <= 86400999, "timeout %d ms", a->timeout_ms);
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		CHECK(!strs[i] || in_argv(strs[i], argv, argc), "value %zu is not from argv", i);
@@ -117,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf = malloc(size + 1), *argv[MAX_ARGS + 2], err[1024], err2[1024], cerr[1024];
 	struct nc_args a, b;
-	int argc = 1, r, r2, count_ok;
+	int argc = 1, r, r2, count_ok, list, run;
 	const char *why;
 
 	if (!buf)
@@ -141,7 +142,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (a.help)
 		goto done;
 	check_accepted(&a, argv, argc);
-	count_ok = a.cmd_id == NC_LIST ? a.args.n == 1 : a.cmd_id == NC_RUN ? a.args.n >= 3 : a.args.n == 2;
+	list = !strcmp(a.cmd->name, "list"), run = !strcmp(a.cmd->name, "run");
+	count_ok = list ? a.args.n == 1 : run ? a.args.n >= 3 : a.args.n == 2;
 	err[0] = 0;
 	r = nc_args_operands(&a, err, sizeof(err));
 	if (r) {
@@ -151,13 +153,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(!a.name, "NAME set on a refusal");
 		goto done;
 	}
-	if (a.cmd_id == NC_LIST) {
+	if (list) {
 		CHECK(a.args.n == 1 && !a.name, "list with operands");
 		goto done;
 	}
 	CHECK(a.name == a.args.v[1] && !name_check(a.name, &why), "NAME '%s'", a.name);
-	CHECK(a.cmd_id == NC_RUN ? a.args.n >= 3 : a.args.n == 2, "%zu operands for %s", a.args.n, a.cmd);
-	if (a.cmd_id != NC_CREATE)
+	CHECK(run ? a.args.n >= 3 : a.args.n == 2, "%zu operands for %s", a.args.n, a.cmd->name);
+	if (strcmp(a.cmd->name, "create"))
 		goto done;
 	cerr[0] = 0;
 	r = nc_create_check(&a, cerr, sizeof(cerr));

@@ -4,13 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "container.h"
-#include "ncargs.h"
-
-const char *const nc_cmds[NC_N_CMDS] = {
-	"list", "create", "destroy", "start", "stop", "restart", "terminate", "status",
-	"update", "login", "root-login", "run", "show-ip", "show-host-key",
-};
+#include "../../common/container.h"
+#include "args.h"
 
 enum { O_FLAG, O_STR, O_NIX0, O_NIX1, O_NIX2, O_HELP, O_TIMEOUT };
 
@@ -154,28 +149,30 @@ int nc_args_parse(struct nc_args *a, int argc, char **argv, char *err, size_t er
 	}
 	if (!a->args.n)
 		return usage(err, errlen, "no action specified");
-	for (a->cmd_id = 0; a->cmd_id < NC_N_CMDS && strcmp(nc_cmds[a->cmd_id], a->args.v[0]); a->cmd_id++)
+	for (a->cmd = nc_cmds; a->cmd->name && strcmp(a->cmd->name, a->args.v[0]); a->cmd++)
 		;
-	if (a->cmd_id == NC_N_CMDS)
+	if (!a->cmd->name)
 		return usage(err, errlen, "unknown action '%s'", msg_esc(a->args.v[0]));
-	a->cmd = nc_cmds[a->cmd_id];
 	return 0;
 }
 
 int nc_args_operands(struct nc_args *a, char *err, size_t errlen)
 {
+	const struct nc_cmd *c = a->cmd;
+	size_t n = a->args.n - 1;
 	const char *why;
 
-	if (a->cmd_id == NC_LIST)
-		return a->args.n > 1 ? usage(err, errlen, "list takes no NAME") : 0;
-	if (a->args.n < 2)
+	if (!c->max)
+		return n ? usage(err, errlen, "%s takes no NAME", c->name) : 0;
+	if (!n)
 		return usage(err, errlen, "no container name specified");
-	if (a->args.n > 2 && a->cmd_id != NC_RUN)
-		return usage(err, errlen, "too many operands: '%s'", msg_esc(a->args.v[2]));
-	if (a->args.n < 3 && a->cmd_id == NC_RUN)
-		return usage(err, errlen, "run needs a COMMAND: nixos-container run NAME -- COMMAND [ARGS...]");
+	if (n > c->max)
+		return usage(err, errlen, "too many operands: '%s'", msg_esc(a->args.v[c->max + 1]));
+	if (n < c->min)
+		return usage(err, errlen, "%s needs a COMMAND: nixos-container %s NAME -- COMMAND [ARGS...]", c->name,
+			     c->name);
 	if (name_check(a->args.v[1], &why) < 0) {
-		msgf(err, errlen, "%s: '%s': %s%s", a->cmd, msg_esc(a->args.v[1]),
+		msgf(err, errlen, "%s: '%s': %s%s", c->name, msg_esc(a->args.v[1]),
 			 strncmp(why, "invalid container name", 22) ? "invalid container name: " : "", why);
 		return EXIT_CONFIG;
 	}

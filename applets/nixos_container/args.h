@@ -1,22 +1,28 @@
 /* nixos-container's command line, parsed and checked without exiting, so that the applet
- * and tests/fuzz/fuzz_nc_args.c run the same code. Each step returns 0, or an exit code
+ * and tests/fuzz/fuzz_nc_args.c run the same code (and the same command table). Each step returns 0, or an exit code
  * (EXIT_USAGE, EXIT_CONFIG) with the message in ERR; the applet dies with it. */
-#ifndef NCARGS_H
-#define NCARGS_H
+#ifndef NC_ARGS_H
+#define NC_ARGS_H
 
 #include <stddef.h>
 
-#include "ncbox.h"
+#include "../../common/ncbox.h"
 
-enum nc_cmd {
-	NC_LIST, NC_CREATE, NC_DESTROY, NC_START, NC_STOP, NC_RESTART, NC_TERMINATE, NC_STATUS,
-	NC_UPDATE, NC_LOGIN, NC_ROOT_LOGIN, NC_RUN, NC_SHOW_IP, NC_SHOW_HOST_KEY, NC_N_CMDS
+/* A command, on one row: its name, how many operands follow it (NAME, run's COMMAND and
+ * ARGS; NC_MANY: no limit), its flags, and what runs it. */
+struct nc_cmd {
+	const char *name;
+	unsigned char min, max, flags;
+	int (*fn)(void);
 };
-extern const char *const nc_cmds[NC_N_CMDS];
+#define NC_MANY 255
+enum { NC_CONF = 1 }; /* NAME.conf must exist */
+/* The table, ended by a NULL name (main.c). */
+extern const struct nc_cmd nc_cmds[];
 
 struct nc_args {
-	enum nc_cmd cmd_id;
-	const char *cmd, *name; /* the command's name; NAME once nc_args_operands() took it */
+	const struct nc_cmd *cmd; /* the command's row */
+	const char *name;         /* NAME once nc_args_operands() took it */
 	int help, ensure_unique, auto_start, host_network, json, timeout_ms; /* -1: no --timeout */
 	const char *bridge, *port, *system_path, *nixos_path, *config, *config_file;
 	const char *host_address, *local_address, *flake, *signal;
@@ -25,9 +31,10 @@ struct nc_args {
 };
 
 /* Options anywhere before `--` (--opt V, --opt=V, -opt, abbreviated while unambiguous),
- * then the command. --help stops there: A->help set, 0. A is cleared first. */
+ * then the command, a row of nc_cmds. --help stops there: A->help set, 0. A is cleared
+ * first. */
 int nc_args_parse(struct nc_args *a, int argc, char **argv, char *err, size_t errlen);
-/* The operands the command takes, and NAME (name_check()): then A->name is set. */
+/* The operands the command's row allows, and NAME (name_check()): then A->name is set. */
 int nc_args_operands(struct nc_args *a, char *err, size_t errlen);
 /* create's checks of what was given, all before anything is made (addresses in use are
  * the applet's, which knows the confs). */

@@ -1,0 +1,283 @@
+/* nixos-container create: the name, the addresses (the first free pair, or the given ones
+ * checked against every conf), the conf written last. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "../../common/fsutil.h"
+#include "nc.h"
+
+/* The IPv4 ranges the confs use: [lo, hi], with the conf's name. */
+struct used {
+	uint32_t lo, hi;
+	const char *conf;
+};
+static struct used *used;
+static size_t n_used;
+
+static void use(const struct ipaddr *a, const char *conf)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const unsigned char *b = a->bytes;
+	int prefix = a->prefix;
+	uint32_t v, mask;
+
+	if (a->family == AF_INET6) {
+		if (memcmp(b, mapped, 12))
+			return;
+		b += 12;
+		prefix = prefix < 0 ? -1 : prefix < 96 ? 0 : prefix - 96;
+	} else if (a->family != AF_INET) {
+		return;
+	}
+	v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	mask = prefix < 0 || prefix >= 32 ? 0xffffffffu : prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+	used = xrealloc(used, (n_used + 1) * sizeof(*used));
+	used[n_used++] = (struct used){ v & mask, v | ~mask, conf };
+}
+
+static void use_value(const char *val, const char *conf)
+{
+	struct ipaddr a;
+	const char *why;
+
+	if (val && *val && addr_parse(val, AF_UNSPEC, &a, &why) == 0)
+		use(&a, conf);
+}
+
+/* Every address in every conf. One buffer and openat() for all: with a thousand confs this
+ * is most of create's time. */
+static struct strv confs;
+static struct conf *parsed; /* kept to the end */
+
+static void read_used(void)
+{
+	static const char *keys[] = { "HOST_ADDRESS", "LOCAL_ADDRESS", "HOST_ADDRESS6", "LOCAL_ADDRESS6" };
+	const char *dir = config_dir();
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t cap = 65536, len;
+	static char *buf; /* a broken conf ends in die(): still reachable then */
+	char err[512], file[NAME_MAX_LEN + 8], path[4096];
+
+	buf = xmalloc(cap);
+
+	conf_names(&confs);
+	/* kept to the end: freeing each would hand memory back and forth with the kernel */
+	parsed = xmalloc((confs.n + 1) * sizeof(*parsed));
+	memset(parsed, 0, (confs.n + 1) * sizeof(*parsed));
+	for (size_t i = 0; i < confs.n; i++) {
+		struct conf *cp = &parsed[i];
+		const char *v, *name = confs.v[i];
+		ssize_t n = 0;
+		int fd;
+
+		snprintf(file, sizeof(file), "%s.conf", name);
+		if ((fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
+			if (errno == ENOENT)
+				continue;
+			die(EXIT_FAIL, "read %s/%s to find a free address: %s", msg_esc(dir), msg_esc(file),
+			     strerror(errno));
+		}
+		/* a short read of a regular file is its end */
+		for (len = 0;;) {
+			if (len == cap)
+				buf = xrealloc(buf, cap *= 2);
+			if ((n = read(fd, buf + len, cap - len)) < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			len += (size_t)n;
+			if (len < cap || len > CONF_MAX_SIZE)
+				break;
+		}
+		close(fd);
+		snprintf(path, sizeof(path), "%s/%s", dir, file);
+		if (n < 0)
+			die(EXIT_FAIL, "read %s to find a free address: %s", msg_esc(path), strerror(errno));
+		if (envfile_parse(cp, path, buf, len, err, sizeof(err)) < 0)
+			die(EXIT_CONFIG, "%s (every conf is read to find a free address)", err);
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			use_value(conf_file_get(cp, keys[k]), name);
+		if ((v = conf_file_get(cp, "EXTRA_VETHS"))) {
+			struct veth *vv;
+			size_t nv;
+
+			if (veths_parse(v, &vv, &nv, err, sizeof(err)) == 0) {
+				for (size_t k = 0; k < nv; k++) {
+					use(&vv[k].host4, name);
+					use(&vv[k].local4, name);
+					use(&vv[k].host6, name);
+					use(&vv[k].local6, name);
+				}
+				veths_free(vv, nv);
+			}
+		}
+	}
+	free(buf);
+	if (dfd >= 0)
+		close(dfd);
+}
+
+/* The conf that uses address V, or NULL. */
+static const char *user_of(uint32_t v)
+{
+	for (size_t i = 0; i < n_used; i++)
+		if (used[i].lo <= v && v <= used[i].hi)
+			return used[i].conf;
+	return NULL;
+}
+
+/* The user's --host-address/--local-address value VAL checked, as an IPv4 address. */
+static uint32_t check_given(const char *opt, const char *val)
+{
+	struct ipaddr a;
+	const char *why, *by;
+	uint32_t v;
+
+	if (addr_parse(val, AF_INET, &a, &why) < 0)
+		die_usage("--%s '%s': %s", opt, msg_esc(val), why);
+	v = (uint32_t)a.bytes[0] << 24 | (uint32_t)a.bytes[1] << 16 | (uint32_t)a.bytes[2] << 8 | a.bytes[3];
+	if ((by = user_of(v)))
+		die(EXIT_FAIL, "address %s is in use by container '%s'", msg_esc(val), msg_esc(by));
+	return v;
+}
+
+static int kernel_has_altnames(void)
+{
+	struct utsname u;
+	char *end;
+	long maj, min;
+
+	if (uname(&u) < 0)
+		return 0;
+	maj = strtol(u.release, &end, 10);
+	min = *end == '.' ? strtol(end + 1, NULL, 10) : 0;
+	return maj > 5 || (maj == 5 && min >= 8);
+}
+
+static void check_name_for_create(const char *name)
+{
+	const char *why;
+
+	if (machine_name_check(name, &why) < 0)
+		die(EXIT_CONFIG, "container name '%s': %s", msg_esc(name), why);
+	if (strlen(name) > 11 && !kernel_has_altnames())
+		die(EXIT_CONFIG, "container name '%s' is too long (over 11 characters needs interface altnames, "
+				  "Linux 5.8 or later)",
+		     msg_esc(name));
+}
+
+int cmd_create(void)
+{
+	static char *name, *conf; /* reachable when a check below exits */
+	char *sys = NULL, why[1024], host[64] = "", local[64] = "";
+	int lock, nr = 0;
+	struct stat st;
+
+	name = xstrdup(o.name);
+
+	/* everything given is checked before anything is made */
+	if (nc_create_check(&o, why, sizeof(why)))
+		die_usage("%s", why);
+	if (o.system_path && stat(o.system_path, &st) < 0)
+		die_sys(EXIT_FAIL, "system path", msg_esc(o.system_path));
+	if (o.config_file && stat(o.config_file, &st) < 0)
+		die_sys(EXIT_FAIL, "config file", msg_esc(o.config_file));
+
+	if (mkdir_p(config_dir(), 0755, NULL) < 0)
+		die_sys(EXIT_FAIL, "make config dir", msg_esc(config_dir()));
+	if (mkdir_p(state_dir(), 0700, NULL) < 0)
+		die_sys(EXIT_FAIL, "make state dir", msg_esc(state_dir()));
+	lock = create_lock();
+	journals(use_value);
+	for (;;) {
+		ct_paths_set(&p, name);
+		if (!o.ensure_unique || (!exists(p.conf) && !exists(p.root) && !exists(p.journal)))
+			break;
+		free(name);
+		name = xasprintf("%s-%d", o.name, nr++);
+		if (strlen(name) > NAME_MAX_LEN)
+			die(EXIT_CONFIG, "no unique name left below %d bytes", NAME_MAX_LEN);
+	}
+	set_name(name);
+	if (exists(p.conf) || exists(p.journal))
+		die(EXIT_EXISTS, "container '%s' already exists", name);
+	check_name_for_create(name);
+
+	if (!o.host_network) {
+		read_used();
+		if (o.host_address) {
+			if (check_given("host-address", o.host_address) == check_given("local-address", o.local_address))
+				die_usage("--host-address and --local-address are the same address");
+			snprintf(host, sizeof(host), "%s", o.host_address);
+			snprintf(local, sizeof(local), "%s", o.local_address);
+		} else {
+			for (int n = 1; n < 255 && !*host; n++) {
+				uint32_t h = 0x0ae90001u | (uint32_t)n << 8;
+
+				if (!user_of(h) && !user_of(h + 1)) {
+					snprintf(host, sizeof(host), "10.233.%d.1", n);
+					snprintf(local, sizeof(local), "10.233.%d.2", n);
+				}
+			}
+			if (!*host)
+				die(EXIT_FAIL, "out of IP addresses");
+		}
+	}
+	conf = nc_conf_text(&o, host, local);
+	journal_begin(conf);
+	close(lock);
+	if (*host)
+		fprintf(stderr, "host IP is %s, container IP is %s\n", host, local);
+
+	/* the per-container directory is 0700: host users must not reach into the guest's; it
+	 * is shared, and stays */
+	{
+		char *per = xasprintf("%s/profiles/per-container", nix_state_dir());
+
+		if (mkdir_p(per, 0700, NULL) < 0)
+			create_failed("make %s: %s", msg_esc(per), strerror(errno));
+		free(per);
+	}
+	mkdir_made(p.profile, 0755);
+	if (profile_linked())
+		create_failed("make %s: not a directory of its own (a symlink is not followed)", msg_esc(p.profile));
+	if (o.flake && build_flake(o.flake, &sys, why, sizeof(why)))
+		create_failed("%s", why);
+	if (sys || o.system_path) {
+		int rc = set_system(sys ? sys : o.system_path);
+
+		if (rc)
+			create_failed("failed to set initial container configuration (%s)",
+				      rc < 0 ? strerror(errno) : "nix-env failed");
+	} else {
+		int rc;
+
+		if (!exists(p.root)) {
+			will_make(p.root);
+			if (mkdir(p.root, 0755) < 0)
+				create_failed("make %s: %s", msg_esc(p.root), strerror(errno));
+		}
+		if (write_nixos_config(2) < 0)
+			create_failed("write %s: %s", msg_esc(p.nixos_config), strerror(errno));
+		if ((rc = build_nixos(p.nixos_config)))
+			create_failed("failed to build initial container configuration (%s)",
+				      rc < 0 ? strerror(errno) : "nix-env failed");
+	}
+	/* the commit: the conf, then no journal */
+	if (write_atomic(p.conf, conf, strlen(conf), 0644, 1) < 0)
+		create_failed("write %s: %s", msg_esc(p.conf), strerror(errno));
+	journal_end();
+	free(conf);
+	free(sys);
+	if (o.ensure_unique)
+		printf("%s\n", name);
+	return 0;
+}

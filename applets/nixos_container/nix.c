@@ -1,0 +1,286 @@
+/* nixos-container and Nix: the per-container profile, flakes, configuration.nix, update.
+ * Nix runs by argv: nix-env, nix build. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../common/fsutil.h"
+#include "../../common/proc.h"
+#include "nc.h"
+
+/* Append copies of the strings, up to a NULL, to A. */
+static void push_all(struct strv *a, ...)
+{
+	const char *arg;
+	va_list ap;
+
+	va_start(ap, a);
+	while ((arg = va_arg(ap, const char *)))
+		strv_push(a, xstrdup(arg));
+	va_end(ap);
+}
+
+static void nix_argv_add_flags(struct strv *a)
+{
+	for (size_t i = 0; i < o.nix.n; i++)
+		strv_push(a, xstrdup(o.nix.v[i]));
+	for (size_t i = 0; i < o.nix2.n; i++)
+		strv_push(a, xstrdup(o.nix2.v[i]));
+}
+
+/* Run a Nix command: its exit code; -1 with errno when it could not start. */
+static int nix_run(struct strv *a)
+{
+	int rc = run_wait(a->v, 0);
+
+	strv_free(a);
+	return rc;
+}
+
+/* The profile links nix-env makes, for a host without nix-env: system-N-link -> PATH with
+ * N one more than the newest, then system -> system-N-link. */
+static int profile_links(const char *path)
+{
+	DIR *d = opendir(p.profile);
+	struct dirent *de;
+	long gen = 0;
+	char *link;
+	int rc;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		char *end;
+		long g;
+
+		if (strncmp(de->d_name, "system-", 7))
+			continue;
+		g = strtol(de->d_name + 7, &end, 10);
+		if (end != de->d_name + 7 && !strcmp(end, "-link") && g > gen)
+			gen = g;
+	}
+	closedir(d);
+	link = xasprintf("%s-%ld-link", p.system, gen + 1);
+	rc = symlink_atomic(path, link);
+	if (rc == 0)
+		rc = symlink_atomic(strrchr(link, '/') + 1, p.system);
+	free(link);
+	return rc;
+}
+
+/* nix-env -p PROFILE/system --set PATH; the links ourselves where there is no nix-env. */
+int set_system(const char *path)
+{
+	struct strv a = { 0 };
+	char *prog = find_program("nix-env");
+
+	if (!prog)
+		return profile_links(path) < 0 ? -1 : 0;
+	free(prog);
+	push_all(&a, "nix-env", "-p", p.system, "--set", path, NULL);
+	return nix_run(&a);
+}
+
+/* REF#ATTR into REF and ATTR (default "container"), as the Perl tool splits it. */
+static void flake_split(const char *flake, char **ref, char **attr)
+{
+	const char *h = strrchr(flake, '#');
+
+	if (h && h[1] && !strchr(h + 1, '"')) {
+		*ref = xstrndup(flake, (size_t)(h - flake));
+		*attr = xstrdup(h + 1);
+	} else {
+		*ref = xstrdup(flake);
+		*attr = xstrdup("container");
+	}
+}
+
+/* nix build of the flake's system into *PATH (malloc'd): 0, else a message in WHY. */
+int build_flake(const char *flake, char **path, char *why, size_t len)
+{
+	char *ref, *attr, *out = xasprintf("%s/.build-result", p.profile);
+	struct strv a = { 0 };
+	int rc;
+
+	flake_split(flake, &ref, &attr);
+	push_all(&a, "nix", "build", "-o", out, NULL);
+	nix_argv_add_flags(&a);
+	push_all(&a, "--", NULL);
+	strv_pushf(&a, "%s#nixosConfigurations.\"%s\".config.system.build.toplevel", ref, attr);
+	unlink(out);
+	rc = nix_run(&a);
+	if (rc < 0)
+		snprintf(why, len, "failed to build container from flake '%s' (run nix: %s)", msg_esc(flake),
+			 strerror(errno));
+	else if (rc)
+		snprintf(why, len, "failed to build container from flake '%s' (nix build exited with status %d)",
+			 msg_esc(flake), rc);
+	else if (!(*path = realpath(out, NULL)))
+		snprintf(why, len, "failed to build container from flake '%s' (no result: %s)", msg_esc(flake),
+			 strerror(errno)), rc = -1;
+	unlink(out);
+	free(out);
+	free(ref);
+	free(attr);
+	return rc;
+}
+
+/* ROOT/etc/nixos, opened without following a symlink: the container owns what is in its
+ * root, and a link it planted there must not turn our write (or nix-env's read) onto the
+ * host. MAKE: missing directories are made, and with MAKE 2 named to create's journal
+ * first. -1 with errno (ELOOP, ENOTDIR: a symlink). */
+static int nixos_dir(int make)
+{
+	int fd = open(p.root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), nfd, e;
+
+	for (int i = 0; fd >= 0 && i < 2; i++) {
+		const char *part = i ? "nixos" : "etc";
+
+		nfd = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0 && errno == ENOENT && make) {
+			if (make > 1) {
+				char *path = xasprintf("%s/etc%s", p.root, i ? "/nixos" : "");
+
+				will_make(path);
+				free(path);
+			}
+			if (mkdirat(fd, part, 0755) == 0 || errno == EEXIST)
+				nfd = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		e = errno;
+		close(fd);
+		fd = nfd;
+		errno = e;
+	}
+	return fd;
+}
+
+/* ROOT/etc/nixos/configuration.nix, as the Perl tool writes it (MAKE: as nixos_dir()). */
+int write_nixos_config(int make)
+{
+	char *extra = xstrdup(""), *text, path[48];
+	struct stat st;
+	int rc, dfd, e;
+
+	if (o.config && *o.config) {
+		free(extra);
+		extra = xstrdup(o.config);
+	} else if (o.config_file && *o.config_file) {
+		char *abs = realpath(o.config_file, NULL);
+
+		if (!abs)
+			die_sys(EXIT_FAIL, "resolve --config-file", msg_esc(o.config_file));
+		free(extra);
+		if (strspn(abs, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-/") == strlen(abs)) {
+			extra = xasprintf("imports = [ %s ];", abs);
+		} else {
+			/* a path literal cannot hold this one: a string appended to / can */
+			struct strv q = { 0 };
+			char *e = env_value(abs);
+
+			if (*e != '"')
+				strv_pushf(&q, "\"%s\"", e);
+			else
+				strv_push(&q, xstrdup(e));
+			extra = xasprintf("imports = [ (/. + %s) ];", q.v[0]);
+			strv_free(&q);
+			free(e);
+		}
+		free(abs);
+	}
+	text = xasprintf("{ config, lib, pkgs, ... }:\n\n"
+			 "{ boot.isContainer = true;\n"
+			 "  networking.hostName = lib.mkDefault \"%s\";\n"
+			 "  networking.useDHCP = false;\n"
+			 "  %s\n"
+			 "}\n",
+			 o.name, extra);
+	if ((dfd = nixos_dir(make)) >= 0 && make > 1 && fstatat(dfd, "configuration.nix", &st, AT_SYMLINK_NOFOLLOW) < 0)
+		will_make(p.nixos_config);
+	/* through the directory opened: no symlink on the way is followed */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/configuration.nix", dfd);
+	rc = dfd < 0 || write_atomic(path, text, strlen(text), 0644, 0) < 0 ? -1 : 0;
+	e = errno;
+	if (dfd >= 0)
+		close(dfd);
+	free(extra);
+	free(text);
+	errno = e;
+	return rc;
+}
+
+/* nix-env -p PROFILE/system -I nixos-config=FILE -f NIXOS --set -A system FLAGS */
+int build_nixos(const char *file)
+{
+	struct strv a = { 0 };
+	struct stat st;
+	int dfd = nixos_dir(0);
+
+	if (dfd < 0 && errno != ENOENT)
+		return -1;
+	if (dfd >= 0) {
+		int link = fstatat(dfd, "configuration.nix", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+
+		close(dfd);
+		if (link)
+			return errno = ELOOP, -1;
+	}
+
+	char *cfg = xasprintf("nixos-config=%s", file);
+
+	push_all(&a, "nix-env", "-p", p.system, "-I", cfg, "-f", o.nixos_path ? o.nixos_path : "<nixpkgs/nixos>",
+		 "--set", "-A", "system", NULL);
+	free(cfg);
+	nix_argv_add_flags(&a);
+	return nix_run(&a);
+}
+
+int cmd_update(void)
+{
+	struct conf c = { 0 };
+	char *sys = NULL, *flake = NULL;
+	int rc;
+
+	if (o.config && o.config_file)
+		die_usage("--config and --config-file are mutually incompatible. "
+			  "Please define one or the other, but not both");
+	if (o.system_path && (o.config || o.config_file || o.flake))
+		die_usage("--system-path goes with none of --config, --config-file and --flake");
+	conf_load(&c, o.name);
+	if (o.flake)
+		flake = xstrdup(o.flake);
+	else if (!o.config && !o.config_file && !o.system_path && conf_file_get(&c, "FLAKE") &&
+		 *conf_file_get(&c, "FLAKE"))
+		flake = xstrdup(conf_file_get(&c, "FLAKE"));
+	if (profile_linked() || mkdir_p(p.profile, 0755, NULL) < 0)
+		die_sys(EXIT_FAIL, "make", msg_esc(p.profile));
+	if (flake || o.system_path) {
+		char why[512];
+
+		if (flake && build_flake(flake, &sys, why, sizeof(why)))
+			die(EXIT_FAIL, "%s", why);
+		if ((rc = set_system(sys ? sys : o.system_path)))
+			die(EXIT_FAIL, "failed to set container configuration (%s)",
+			     rc < 0 ? strerror(errno) : "nix-env failed");
+	} else {
+		if ((o.config && *o.config) || (o.config_file && *o.config_file))
+			if (write_nixos_config(1) < 0)
+				die_sys(EXIT_FAIL, "write", msg_esc(p.nixos_config));
+		if ((rc = build_nixos(p.nixos_config)))
+			die(EXIT_FAIL, "failed to build container configuration (%s)",
+			     rc < 0 ? strerror(errno) : "nix-env failed");
+	}
+	if (!strcmp(be->status(), "up")) {
+		fprintf(stderr, "reloading container...\n");
+		be->reload(&c);
+	}
+	free(sys);
+	free(flake);
+	conf_free(&c);
+	return 0;
+}
