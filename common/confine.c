@@ -136,9 +136,10 @@ int confine_apply(const struct confine *c, const char **where)
 	*where = "no_new_privs";
 	if (c->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -1;
-	/* oldest first, as the init got them: of equally strict verdicts the newest filter's wins */
+	/* in the init's order: PTRACE_SECCOMP_GET_FILTER numbers them from the oldest, and
+	 * the newest filter's verdict wins among equally strict ones */
 	*where = "seccomp filter";
-	for (int i = c->nfilters - 1; i >= 0; i--) {
+	for (int i = 0; i < c->nfilters; i++) {
 		struct sock_fprog prog = { c->filters[i].len, c->filters[i].insn };
 
 		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, c->filters[i].flags, &prog) < 0)

@@ -17,7 +17,7 @@ struct confine {
 	int ngroups;
 	gid_t *groups;
 	int nfilters;
-	struct confine_filter *filters; /* [0] the newest, as the kernel numbers them */
+	struct confine_filter *filters; /* [0] the oldest, as the kernel numbers them */
 };
 
 /* Read the privileges of PID (a container's init): its capability sets, no_new_privs,
@@ -26,8 +26,8 @@ struct confine {
  * and no seccomp filter of our own. 0, or -1 with errno and what failed in *WHERE (static). */
 int confine_read(pid_t pid, struct confine *c, const char **where);
 
-/* Give this process no privilege C lacks: its seccomp filters (oldest first, so that they
- * run in the init's order), no_new_privs, groups, then the exact capability sets. Call in
+/* Give this process no privilege C lacks: groups, no_new_privs, its seccomp filters in the
+ * init's order, then the exact capability sets. Call in
  * the container, as its root, right before exec; on failure do not exec. 0, or -1 with
  * errno and what failed in *WHERE. */
 int confine_apply(const struct confine *c, const char **where);

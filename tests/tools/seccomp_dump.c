@@ -1,4 +1,4 @@
-/* seccomp_dump PID: PID's seccomp filters as the kernel hands them to a tracer, newest
+/* seccomp_dump PID: PID's seccomp filters as the kernel hands them to a tracer, oldest
  * first: "INDEX INSNS FLAGS FNV1A-OF-THE-PROGRAM" a line, so that two processes' filters
  * and their order can be compared. Stops PID for a moment (ptrace). */
 #include <errno.h>
