@@ -91,7 +91,7 @@ out:
 int confine_read(pid_t pid, struct confine *c, const char **where)
 {
 	static const char *const capkeys[CAPS_N] = { "CapBnd", "CapEff", "CapPrm", "CapInh", "CapAmb" };
-	static char path[48];
+	static char path[112];
 	uint64_t mode, nf = 0, nnp, g;
 	char *st, *v, *end;
 	int r = -1;
@@ -120,8 +120,11 @@ int confine_read(pid_t pid, struct confine *c, const char **where)
 		goto out;
 	r = 0;
 	if (mode == 2) {
-		snprintf(path, sizeof(path), "seccomp filters of PID %d", (int)pid);
 		r = read_filters(pid, c, (int)nf);
+		/* the kernel hands filters only to a tracer without one, and with C/R built in */
+		snprintf(path, sizeof(path), "seccomp filters of PID %d%s", (int)pid,
+			 errno == EACCES ? " (ncbox runs under a seccomp filter itself)" :
+			 errno == EINVAL ? " (a kernel without CONFIG_CHECKPOINT_RESTORE)" : "");
 	}
 out:
 	free(st);
