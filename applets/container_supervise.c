@@ -78,14 +78,6 @@ static struct sv {
 	long long stop_at, leader_at;
 } sv = { .ready_fd = -1, .logfd = -1, .pipe = -1, .out = -1, .stop_ms = 90000, .log_half = 512 << 10 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void status_write(const char *state)
 {
 	char *t = xasprintf("STATE=%s\nPID=%d\nNSPAWN_PID=%d\nLEADER_PID=%d\nEXIT=%d\n", state, (int)getpid(),

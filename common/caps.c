@@ -59,3 +59,46 @@ void caps_require(const int *caps, size_t n, const char *step)
 	}
 	cap_free(cur);
 }
+
+/* Set flag F of C to mask M, for the kernel's capabilities 0..MAX-1. */
+static int flag_set(cap_t c, cap_flag_t f, uint64_t m, cap_value_t max)
+{
+	for (cap_value_t v = 0; v < max; v++)
+		if (cap_set_flag(c, f, 1, &v, m >> v & 1 ? CAP_SET : CAP_CLEAR) < 0)
+			return -1;
+	return 0;
+}
+
+int caps_set_exact(const uint64_t s[CAPS_N], const char **where)
+{
+	cap_value_t max = cap_max_bits() < 64 ? cap_max_bits() : 64, v;
+	cap_t c = cap_get_proc();
+	int r = -1, e;
+
+	*where = "inheritable set";
+	if (!c)
+		return -1;
+	/* inheritable first, while the bounding set still holds every bit it may want */
+	if (flag_set(c, CAP_INHERITABLE, s[CAPS_INH], max) < 0 || cap_set_proc(c) < 0)
+		goto out;
+	*where = "bounding set";
+	for (v = 0; v < max; v++)
+		if (!(s[CAPS_BND] >> v & 1) && cap_drop_bound(v) < 0)
+			goto out;
+	*where = "ambient set";
+	if (cap_reset_ambient() < 0)
+		goto out;
+	for (v = 0; v < max; v++)
+		if (s[CAPS_AMB] >> v & 1 && cap_set_ambient(v, CAP_SET) < 0)
+			goto out;
+	*where = "effective and permitted sets";
+	if (flag_set(c, CAP_EFFECTIVE, s[CAPS_EFF], max) < 0 || flag_set(c, CAP_PERMITTED, s[CAPS_PRM], max) < 0 ||
+	    cap_set_proc(c) < 0)
+		goto out;
+	r = 0;
+out:
+	e = errno;
+	cap_free(c);
+	errno = e;
+	return r;
+}

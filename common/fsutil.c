@@ -456,12 +456,13 @@ fail_top:
 	return -1;
 }
 
-char *read_file(const char *path, size_t max, size_t *lenp)
+/* Read all of FD (at most MAX bytes), then close it: as read_file(). */
+static char *read_fd(int fd, size_t max, size_t *lenp)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), e;
 	size_t cap = 4096, len = 0;
 	char *buf;
 	ssize_t n;
+	int e;
 
 	if (fd < 0)
 		return NULL;
@@ -613,4 +614,21 @@ void touch_absent(int dir, const char *dirpath, const char *name)
 		die_path("make file", dirpath, name, INT_MAX, errno, NULL);
 	if (fd >= 0)
 		close(fd);
+}
+
+char *read_file(const char *path, size_t max, size_t *lenp)
+{
+	return read_fd(open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), max, lenp);
+}
+
+char *read_regular_at(int dfd, const char *name, size_t max, size_t *lenp)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	struct stat st;
+
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		return errno = EINVAL, NULL;
+	}
+	return read_fd(fd, max, lenp);
 }

@@ -29,6 +29,9 @@ int remove_tree(const char *path, char **failed);
 /* Read all of PATH (at most MAX bytes) into a NUL-terminated buffer; its length in *LEN
  * (may be NULL). NULL with errno on failure (EFBIG when larger than MAX). */
 char *read_file(const char *path, size_t max, size_t *len);
+/* The same for NAME in directory DFD, only a regular file and never through a symlink
+ * (ELOOP), so that a FIFO or device planted there cannot hang or flood the reader (EINVAL). */
+char *read_regular_at(int dfd, const char *name, size_t max, size_t *len);
 
 /* The mount table, from /proc/self/mountinfo: mount point, root within its file system,
  * file system type and super options, escapes undone. Their count; an unreadable table

@@ -256,7 +256,7 @@ int cmd_create(void)
 			create_failed("failed to set initial container configuration (%s)",
 				      rc < 0 ? strerror(errno) : "nix-env failed");
 	} else {
-		int rc;
+		char why[512];
 
 		if (!exists(p.root)) {
 			will_make(p.root);
@@ -265,9 +265,8 @@ int cmd_create(void)
 		}
 		if (write_nixos_config(2) < 0)
 			create_failed("write %s: %s", msg_esc(p.nixos_config), strerror(errno));
-		if ((rc = build_nixos(p.nixos_config)))
-			create_failed("failed to build initial container configuration (%s)",
-				      rc < 0 ? strerror(errno) : "nix-env failed");
+		if (build_nixos(why, sizeof(why)))
+			create_failed("failed to build initial container configuration (%s)", why);
 	}
 	/* the commit: the conf, then no journal */
 	if (write_atomic(p.conf, conf, strlen(conf), 0644, 1) < 0)

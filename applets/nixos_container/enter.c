@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../common/confine.h"
 #include "../../common/fsutil.h"
 #include "../../common/task.h"
 #include "nc.h"
@@ -44,8 +45,12 @@ static void root_account(char **home, char **shell)
 	free(pw);
 }
 
+/* What the container's init may do: nothing run in the container gets more. */
+static struct confine init_priv;
+
 /* In the container: become root as `su root -l` would, then run CMD (NULL: the login
- * shell) through root's login shell, or with NOSHELL straight from PATH. Never returns. */
+ * shell) through root's login shell, or with NOSHELL straight from PATH, with no
+ * privilege the init lacks. Never returns. */
 static noreturn void exec_login(char **cmd, int noshell)
 {
 	extern char **environ;
@@ -53,6 +58,7 @@ static noreturn void exec_login(char **cmd, int noshell)
 	/* static: a failed exec ends in _exit, and what it allocated must still be reachable */
 	static char *home, *shell, **argv;
 	static struct strv env;
+	const char *where;
 	char *base;
 	size_t n = 0;
 
@@ -69,6 +75,10 @@ static noreturn void exec_login(char **cmd, int noshell)
 		warn_msg("cd %s: %s", msg_esc(home), strerror(errno));
 	while (cmd && cmd[n])
 		n++;
+	if (confine_apply(&init_priv, &where) < 0) {
+		warn_msg("take on the privileges of the container's init: %s: %s", where, strerror(errno));
+		_exit(EXIT_FAIL);
+	}
 	argv = xmalloc((n + 5) * sizeof(*argv));
 	base = strrchr(shell, '/');
 	if (!noshell && access(shell, X_OK) == 0) {
@@ -116,6 +126,8 @@ int enter_run(pid_t leader, char **cmd, int noshell)
 		die_sys(EXIT_FAIL, "open namespaces of the container's init", msg_esc(where));
 	if ((ncg = cg_open_procs_of(leader, cgfd, 16, &cgwhere)) < 0)
 		die_sys(EXIT_FAIL, "open the container's cgroup", msg_esc(cgwhere ? cgwhere : "cgroup"));
+	if (confine_read(leader, &init_priv, &where) < 0)
+		die_sys(EXIT_FAIL, "read the privileges of the container's init", where);
 	/* the files opened are the container's only if its init is still the same process */
 	if (!proc_same(leader, t))
 		die(EXIT_FAIL, "unable to get container's main PID (its init (PID %d) exited)", (int)leader);

@@ -80,8 +80,9 @@ int build_flake(const char *flake, char **path, char *why, size_t len);
 int set_system(const char *path);
 /* ROOT/etc/nixos/configuration.nix written (MAKE: directories made, 2: into the journal). */
 int write_nixos_config(int make);
-/* The system built from FILE into the profile: as set_system(). */
-int build_nixos(const char *file);
+/* The system built from a copy of ROOT/etc/nixos/configuration.nix into the profile, in
+ * Nix's restricted mode: 0, else the reason in WHY. */
+int build_nixos(char *why, size_t len);
 int cmd_update(void);
 
 /* ---- create.c ---- */

@@ -11,6 +11,7 @@
 
 #include "../../common/fsutil.h"
 #include "../../common/proc.h"
+#include "../../common/task.h"
 #include "nc.h"
 
 /* Append copies of the strings, up to a NULL, to A. */
@@ -214,30 +215,68 @@ int write_nixos_config(int make)
 	return rc;
 }
 
-/* nix-env -p PROFILE/system -I nixos-config=FILE -f NIXOS --set -A system FLAGS */
-int build_nixos(const char *file)
+/* -I DIR, DIR resolved: in restricted mode Nix allows the closure of a store path given,
+ * not the store path behind a link to it. */
+static void allow(struct strv *a, const char *prefix, const char *dir)
 {
-	struct strv a = { 0 };
-	struct stat st;
-	int dfd = nixos_dir(0);
+	char *r = dir ? realpath(dir, NULL) : NULL;
 
-	if (dfd < 0 && errno != ENOENT)
-		return -1;
-	if (dfd >= 0) {
-		int link = fstatat(dfd, "configuration.nix", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
-
-		close(dfd);
-		if (link)
-			return errno = ELOOP, -1;
+	if (r) {
+		strv_push(a, xstrdup("-I"));
+		strv_pushf(a, "%s%s", prefix, r);
 	}
+	free(r);
+}
 
-	char *cfg = xasprintf("nixos-config=%s", file);
+/* configuration.nix is the container's: a copy of it is evaluated in Nix's restricted
+ * mode, with only nixpkgs (where <nixpkgs> is for us), --nixos-path's tree, an admin's
+ * --config-file and the copy visible, so that it cannot read host files. */
+int build_nixos(char *why, size_t len)
+{
+	char dir[] = "/tmp/nixos-container.XXXXXX", *text = NULL, *copy = NULL, *out = NULL;
+	char *find[] = { "nix-instantiate", "--find-file", "nixpkgs", NULL };
+	struct strv a = { 0 };
+	int dfd = nixos_dir(0), rc = -1;
+	size_t n;
 
-	push_all(&a, "nix-env", "-p", p.system, "-I", cfg, "-f", o.nixos_path ? o.nixos_path : "<nixpkgs/nixos>",
-		 "--set", "-A", "system", NULL);
-	free(cfg);
+	if (dfd >= 0)
+		text = read_regular_at(dfd, "configuration.nix", 1 << 20, &n), close(dfd);
+	if (!text) {
+		snprintf(why, len, "%s: %s", msg_esc(p.nixos_config), errno == EINVAL ? "not a regular file" : strerror(errno));
+		return -1;
+	}
+	if (!mkdtemp(dir) || write_atomic(copy = xasprintf("%s/configuration.nix", dir), text, n, 0600, 1) < 0) {
+		snprintf(why, len, "copy %s: %s", msg_esc(p.nixos_config), strerror(errno));
+		goto out;
+	}
+	push_all(&a, "nix-env", "-p", p.system, "--option", "restrict-eval", "true", "--option", "nix-path", "", NULL);
+	if (run_capture(find, &out, 1) == 0) {
+		out[strcspn(out, "\n")] = 0;
+		allow(&a, "nixpkgs=", out);
+	}
+	if (o.nixos_path) {
+		char *up = xasprintf("%s/..", o.nixos_path);
+
+		allow(&a, "", up);
+		free(up);
+	}
+	if (o.config_file && *o.config_file)
+		allow(&a, "", o.config_file);
+	strv_push(&a, xstrdup("-I"));
+	strv_pushf(&a, "nixos-config=%s", copy);
+	push_all(&a, "-f", o.nixos_path ? o.nixos_path : "<nixpkgs/nixos>", "--set", "-A", "system", NULL);
 	nix_argv_add_flags(&a);
-	return nix_run(&a);
+	unsetenv("NIX_PATH");
+	if ((rc = nix_run(&a)))
+		snprintf(why, len, "%s", rc < 0 ? strerror(errno) : "nix-env failed");
+out:
+	if (copy)
+		unlink(copy);
+	rmdir(dir);
+	free(copy);
+	free(text);
+	free(out);
+	return rc;
 }
 
 int cmd_update(void)
@@ -271,9 +310,10 @@ int cmd_update(void)
 		if ((o.config && *o.config) || (o.config_file && *o.config_file))
 			if (write_nixos_config(1) < 0)
 				die_sys(EXIT_FAIL, "write", msg_esc(p.nixos_config));
-		if ((rc = build_nixos(p.nixos_config)))
-			die(EXIT_FAIL, "failed to build container configuration (%s)",
-			     rc < 0 ? strerror(errno) : "nix-env failed");
+		char why[512];
+
+		if (build_nixos(why, sizeof(why)))
+			die(EXIT_FAIL, "failed to build container configuration (%s)", why);
 	}
 	if (!strcmp(be->status(), "up")) {
 		fprintf(stderr, "reloading container...\n");
