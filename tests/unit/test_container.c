@@ -87,7 +87,7 @@ int main(void)
 	bad_veths("vx,hostAdress=1.2.3.4", "unknown key 'hostAdress'");
 	bad_veths("vx,HostBridge=br0", "unknown key 'HostBridge'");
 	bad_veths("vx,hostBridge", "field without '='");
-	bad_veths("vx,hostAddress=fc00::1", "hostAddress 'fc00::1': not an IPv4 address");
+	bad_veths("vx,hostAddress6=10.0.0.1", "hostAddress6 '10.0.0.1': not an IPv6 address");
 	bad_veths("vx,hostAddress6=10.0.0.1", "not an IPv6 address");
 	bad_veths("vx,localAddress=10.0.0.1/33", "prefix length");
 	bad_veths("vx,hostBridge=a/b", "hostBridge 'a/b'");
