@@ -64,13 +64,4 @@ void strv_push(struct strv *sv, char *s);          /* takes ownership */
 void strv_pushf(struct strv *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strv_free(struct strv *sv);
 
-/* Start ARGV (searched in PATH, no shell) with stdout on OUT (-1: ours), QUIET 1: stdout
- * and stderr to /dev/null, 2: stderr only. It gets SIGKILL if we die first. Its PID, or -1
- * with errno when it could not start. */
-pid_t spawn(char *const argv[], int out, int quiet);
-/* Wait for child PID: its exit code, 128+signal, or -1 with errno. */
-int wait_child(pid_t pid);
-/* spawn() and wait_child(). */
-int run_wait(char *const argv[], int quiet);
-
 #endif
