@@ -46,8 +46,7 @@ const char *msg_esc(const char *s);
 /* snprintf() into ERR (ERRLEN bytes), but a cut never leaves half a UTF-8 sequence at the
  * end: a message of escaped values stays as safe once it is cut. */
 void msgf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* The applet exists in the table but is not built yet. */
-noreturn void not_built(void);
+void vmsgf(char *err, size_t errlen, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* util.c: memory that dies rather than fails, and string vectors. */
 void *xmalloc(size_t n);
