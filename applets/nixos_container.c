@@ -356,7 +356,7 @@ static void state_write(const struct state *s)
 			       s->phase, (int)s->starter, s->starter_t, (int)s->nspawn, s->nspawn_t, (int)s->leader,
 			       s->leader_t);
 
-	if (mkdir_p(run_dir(), 0700, NULL) < 0 || write_atomic(p.state, text, strlen(text), 0644, 0) < 0)
+	if (mkdir_p(run_dir(), 0700) < 0 || write_atomic(p.state, text, strlen(text), 0644, 0) < 0)
 		fail_sys("write state", p.state);
 	free(text);
 }
@@ -704,7 +704,7 @@ static int start_direct(void)
 		if (!cg[i])
 			continue;
 		/* a stop elsewhere may remove the shared parent meanwhile: try again then */
-		for (int try = 0; mkdir_p(cg[i], 0755, NULL) < 0; try++)
+		for (int try = 0; mkdir_p(cg[i], 0755) < 0; try++)
 			if (errno != ENOENT || try == 3)
 				fail_sys("make cgroup", cg[i]);
 		procs = xasprintf("%s/cgroup.procs", cg[i]);
@@ -1439,7 +1439,7 @@ static void mkdir_made(const char *dir, mode_t mode)
 	if (top)
 		will_make(top);
 	free(top);
-	if (mkdir_p(dir, mode, NULL) < 0)
+	if (mkdir_p(dir, mode) < 0)
 		create_failed("make %s: %s", msg_esc(dir), strerror(errno));
 }
 
@@ -1510,7 +1510,7 @@ static int create_lock(void)
 {
 	int lock;
 
-	if (mkdir_p("/run/lock", 0755, NULL) < 0 ||
+	if (mkdir_p("/run/lock", 0755) < 0 ||
 	    (lock = open(LOCK_PATH, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
 		fail_sys("open lock", LOCK_PATH);
 	while (flock(lock, LOCK_EX) < 0)
@@ -1559,9 +1559,9 @@ static int cmd_create(void)
 	if (o.config_file && stat(o.config_file, &st) < 0)
 		fail_sys("config file", o.config_file);
 
-	if (mkdir_p(config_dir(), 0755, NULL) < 0)
+	if (mkdir_p(config_dir(), 0755) < 0)
 		fail_sys("make config dir", config_dir());
-	if (mkdir_p(state_dir(), 0700, NULL) < 0)
+	if (mkdir_p(state_dir(), 0700) < 0)
 		fail_sys("make state dir", state_dir());
 	lock = create_lock();
 	journals();
@@ -1618,7 +1618,7 @@ static int cmd_create(void)
 	{
 		char *per = xasprintf("%s/profiles/per-container", nix_state_dir());
 
-		if (mkdir_p(per, 0700, NULL) < 0)
+		if (mkdir_p(per, 0700) < 0)
 			create_failed("make %s: %s", msg_esc(per), strerror(errno));
 		free(per);
 	}
@@ -1908,7 +1908,7 @@ static int cmd_update(void)
 	else if (!o.config && !o.config_file && !o.system_path && conf_file_get(&c, "FLAKE") &&
 		 *conf_file_get(&c, "FLAKE"))
 		flake = xstrdup(conf_file_get(&c, "FLAKE"));
-	if (profile_linked() || mkdir_p(p.profile, 0755, NULL) < 0)
+	if (profile_linked() || mkdir_p(p.profile, 0755) < 0)
 		fail_sys("make", p.profile);
 	if (flake || o.system_path) {
 		char why[512];
@@ -2044,8 +2044,8 @@ int nixos_container_main(int argc, char **argv)
 	}
 	p.systemd = sd_booted();
 	/* as the Perl tool, on every run; only create needs them, and says so */
-	mkdir_p(config_dir(), 0755, NULL);
-	mkdir_p(state_dir(), 0700, NULL);
+	mkdir_p(config_dir(), 0755);
+	mkdir_p(state_dir(), 0700);
 	if ((rc = nc_args_operands(&o, err, sizeof(err))) == EXIT_USAGE)
 		die_usage("%s", err);
 	if (rc)
