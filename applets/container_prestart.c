@@ -6,6 +6,7 @@
 
 #include "../common/caps.h"
 #include "../common/hostnet.h"
+#include "../common/proc.h"
 
 const char container_prestart_usage[] =
 	"Usage: container-prestart [NAME]\n"

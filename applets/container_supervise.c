@@ -25,6 +25,7 @@
 #include "../common/container.h"
 #include "../common/fsutil.h"
 #include "../common/task.h"
+#include "../common/proc.h"
 #include "applets.h"
 
 const char container_supervise_usage[] =
@@ -383,7 +384,7 @@ static int run_once(void)
 
 		if (!sv.cg[i])
 			continue;
-		if (mkdir_p(sv.cg[i], 0755, NULL) < 0)
+		if (mkdir_p(sv.cg[i], 0755) < 0)
 			die_sys(EXIT_FAIL, "make cgroup", sv.cg[i]);
 		procs = xasprintf("%s/cgroup.procs", sv.cg[i]);
 		if ((cgfd[i] = open(procs, O_WRONLY | O_CLOEXEC)) < 0)
@@ -556,7 +557,7 @@ int container_supervise_main(int argc, char **argv)
 	sv.log = xasprintf("%s/log", sv.dir);
 	sv.root = xasprintf("%s/root", sv.dir);
 	sv.notify = xasprintf("@ncbox/%s/%d", key, (int)getpid());
-	if (mkdir_p(sv.dir, 0755, NULL) < 0)
+	if (mkdir_p(sv.dir, 0755) < 0)
 		die_sys(EXIT_FAIL, "make run dir", sv.dir);
 	{
 		char *l = xasprintf("%s/lock", sv.dir);

@@ -31,28 +31,23 @@ enum {
 	COMMENT_ESCAPE,
 };
 
-/* "WHERE:LINE: ..." (LINE 0: none) into ERR; a cut never splits a UTF-8 sequence. */
+/* "WHERE:LINE: ..." (LINE 0: none) into ERR, cut as msgf cuts. */
 static int fail(char *err, size_t errlen, const char *where, unsigned int line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 static int fail(char *err, size_t errlen, const char *where, unsigned int line, const char *fmt, ...)
 {
 	va_list ap;
-	size_t n, j;
+	size_t n;
 
-	if (!errlen)
-		return -1;
-	n = line ? (size_t)snprintf(err, errlen, "%s:%u: ", where, line)
-		 : (size_t)snprintf(err, errlen, "%s: ", where);
-	if (n < errlen) {
+	if (line)
+		msgf(err, errlen, "%s:%u: ", where, line);
+	else
+		msgf(err, errlen, "%s: ", where);
+	n = errlen ? strlen(err) : 0;
+	if (n + 1 < errlen) {
 		va_start(ap, fmt);
-		n += vsnprintf(err + n, errlen - n, fmt, ap);
+		vmsgf(err + n, errlen - n, fmt, ap);
 		va_end(ap);
-	}
-	if (n >= errlen && errlen > 1) {
-		for (j = errlen - 2; j && (err[j] & 0xc0) == 0x80; j--)
-			;
-		if (!utf8_seq((const unsigned char *)err + j, errlen - 1 - j))
-			err[j] = 0;
 	}
 	return -1;
 }

@@ -296,7 +296,7 @@ int cmd_update(void)
 	else if (!o.config && !o.config_file && !o.system_path && conf_file_get(&c, "FLAKE") &&
 		 *conf_file_get(&c, "FLAKE"))
 		flake = xstrdup(conf_file_get(&c, "FLAKE"));
-	if (profile_linked() || mkdir_p(p.profile, 0755, NULL) < 0)
+	if (profile_linked() || mkdir_p(p.profile, 0755) < 0)
 		die_sys(EXIT_FAIL, "make", msg_esc(p.profile));
 	if (flake || o.system_path) {
 		char why[512];
