@@ -4,11 +4,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -72,9 +75,11 @@ const char container_start_usage[] =
 	"  [--network-namespace-path=P]         NETWORK_NAMESPACE_PATH (absolute, must exist)\n"
 	"  [--network-veth-extra=V]...          each veth of EXTRA_VETHS\n"
 	"  [--network-interface=I]...           each word of INTERFACES\n"
-	"  [--network-macvlan=I]...             each word of MACVLANS\n"
+	"  [--network-macvlan=I]...             each word of MACVLANS (with INTERFACES: on a\n"
+	"                                       host without udev, nspawn runs where /sys is\n"
+	"                                       read-only, as it then wants)\n"
 	"  [--personality=x86]                  x86_64 host, and the system's `system` file\n"
-	"                                       says i686-linux\n"
+	"                                       says i686-linux (a regular file, or an error)\n"
 	"  --notify-ready=yes --kill-signal=SIGRTMIN+3\n"
 	"  --bind-ro=/nix/store --bind-ro=/nix/var/nix/db --bind-ro=/nix/var/nix/daemon-socket\n"
 	"  --bind=NIX/profiles/per-container/NAME:/nix/var/nix/profiles\n"
@@ -376,8 +381,13 @@ static int wants_x86(const struct start *s)
 	if (uname(&u) < 0 || strcmp(u.machine, "x86_64"))
 		return 0;
 	cpath = xasprintf("%s/system", s->system_path ? s->system_path : "/nix/var/nix/profiles/system");
-	fd = open_as_container(s, cpath, O_RDONLY, &show);
+	/* O_NONBLOCK: a FIFO planted there must not hang the start */
+	fd = open_as_container(s, cpath, O_RDONLY | O_NONBLOCK | O_NOCTTY, &show);
 	if (fd >= 0) {
+		struct stat st;
+
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+			die_err(EXIT_FAIL, "read system type", esc_free(show), 0, "not a regular file");
 		n = read(fd, buf, sizeof(buf) - 1);
 		close(fd);
 	}
@@ -674,6 +684,24 @@ static void early_network(struct start *s)
 	nl_close(ev);
 }
 
+/* nspawn moves a link into the container only once udev has initialized it, unless /sys
+ * is read-only, which it takes for "no udev here". Without udev (no /run/udev/control),
+ * nspawn gets a mount namespace of its own where /sys is read-only. */
+static void sys_readonly(const struct start *s)
+{
+	struct statvfs v;
+
+	if ((!s->ifaces.n && !s->macvlans.n) || access("/run/udev/control", F_OK) == 0 ||
+	    statvfs("/sys", &v) < 0 || v.f_flag & ST_RDONLY)
+		return;
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
+	    mount(NULL, "/sys", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | (v.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC)),
+		  NULL) < 0)
+		die_err(EXIT_FAIL, "INTERFACES, MACVLANS", "/sys", errno,
+			"no udev here, and nspawn wants /sys read-only then: start udev, or start nspawn "
+			"where /sys is read-only");
+}
+
 static void start_free(struct start *s)
 {
 	struct strv *lists[] = { &s->ports, &s->caps, &s->tmpfs,  &s->ifaces, &s->macvlans,
@@ -766,6 +794,7 @@ int container_start_main(int argc, char **argv)
 	}
 	if (s.early_net)
 		early_network(&s);
+	sys_readonly(&s);
 	setenv("SYSTEMD_NSPAWN_UNIFIED_HIERARCHY", "1", 0);
 	fflush(NULL);
 	execv(s.nspawn, cmd.v);
