@@ -465,21 +465,20 @@ static void credentials(struct start *s)
 	strv_free(&names);
 }
 
-/* The --setenv list for container-init: the network keys as the unit passes them (the
- * bracketed ones only when set), and PATH. */
+/* The --setenv list for container-init: the network keys as the unit passes them (those
+ * marked '?' only when set), and PATH. */
 static void plan_setenv(struct start *s)
 {
-	static const char keys[][18] = { "PRIVATE_NETWORK", "PRIVATE_USERS", "HOST_BRIDGE", "HOST_ADDRESS",
-					 "LOCAL_ADDRESS", "HOST_ADDRESS6", "LOCAL_ADDRESS6", "LOCAL_MAC_ADDRESS",
-					 "EXTRA_VETHS", "HOST_PORT" };
+	static const char keys[][19] = { "PRIVATE_NETWORK", "?PRIVATE_USERS", "HOST_BRIDGE", "HOST_ADDRESS",
+					 "LOCAL_ADDRESS", "HOST_ADDRESS6", "LOCAL_ADDRESS6", "?LOCAL_MAC_ADDRESS",
+					 "?EXTRA_VETHS", "HOST_PORT" };
 	const char *path = getenv("PATH");
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *v = conf_get(&s->c, keys[i]);
-		int always = i != 1 && i != 7 && i != 8;
+		const char *key = keys[i] + (keys[i][0] == '?'), *v = conf_get(&s->c, key);
 
-		if (always || (v && *v))
-			strv_pushf(&s->setenv, "%s=%s", keys[i], v ? v : "");
+		if (key == keys[i] || (v && *v))
+			strv_pushf(&s->setenv, "%s=%s", key, v ? v : "");
 	}
 	strv_pushf(&s->setenv, "PATH=%s", path ? path : "");
 }
