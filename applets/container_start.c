@@ -4,11 +4,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -39,22 +42,19 @@ const char container_start_usage[] =
 	"/run/nixos-containers.\n"
 	"\n"
 	"Preparing it (what the module's script does, newer upstream included):\n"
-	"  - ROOT and missing parents (0755; a STATE_DIR made here 0700, as nixos-container create\n"
-	"    makes it); ROOT/etc and ROOT/var/lib 0755; ROOT/var/lib/private,\n"
-	"    ROOT/root and RUN_DIR 0700. These modes are set on every start, also on directories\n"
-	"    that were there. ROOT/usr/bin is made (0755) when missing. Inside ROOT no symlink is\n"
-	"    ever followed: a symlink where one of these directories belongs is an error, as is\n"
-	"    a ROOT, profile or GC roots dir (below) that is a symlink.\n"
+	"  - ROOT and missing parents 0755 (STATE_DIR 0700, as create makes it); ROOT/etc and\n"
+	"    ROOT/var/lib 0755; ROOT/var/lib/private, ROOT/root and RUN_DIR 0700, also set on\n"
+	"    directories that were there. ROOT/usr/bin is made (0755) when missing. Inside ROOT\n"
+	"    no symlink is ever followed: a symlink where one of these directories belongs is an\n"
+	"    error, as is a ROOT, profile or GC roots dir (below) that is a symlink.\n"
 	"  - ROOT/etc/os-release and ROOT/etc/machine-id: an empty file when nothing is there;\n"
 	"    a symlink, even a dangling one, counts as present and is left alone.\n"
 	"  - NIX/profiles/per-container/NAME and NIX/gcroots/per-container/NAME (0755), where NIX\n"
-	"    is NCBOX_NIX_STATE_DIR, else /nix/var/nix; only when NIX exists (a host without Nix\n"
-	"    gets no /nix).\n"
+	"    is NCBOX_NIX_STATE_DIR, else /nix/var/nix; only when NIX exists.\n"
 	"  - COPY_RESOLV_CONF: 1, or not set at all: the host's /etc/resolv.conf is copied to\n"
 	"    ROOT/etc/resolv.conf, replacing what is there (a symlink included, never followed;\n"
-	"    written to a new file, then renamed). 0 or empty: not copied. The 2021 module\n"
-	"    always copied and its confs have no such key; the newer one copies on 1 only and\n"
-	"    writes the key. A host without /etc/resolv.conf gets a warning, and the start goes on.\n"
+	"    written to a new file, then renamed). 0 or empty: not copied. A host without\n"
+	"    /etc/resolv.conf gets a warning, and the start goes on.\n"
 	"  - FLAKE set and no NIX/profiles/per-container/NAME/system yet: `nixos-container update\n"
 	"    NAME` runs first (from PATH), as the newer module does.\n"
 	"\n"
@@ -72,9 +72,10 @@ const char container_start_usage[] =
 	"  [--network-namespace-path=P]         NETWORK_NAMESPACE_PATH (absolute, must exist)\n"
 	"  [--network-veth-extra=V]...          each veth of EXTRA_VETHS\n"
 	"  [--network-interface=I]...           each word of INTERFACES\n"
-	"  [--network-macvlan=I]...             each word of MACVLANS\n"
+	"  [--network-macvlan=I]...             each word of MACVLANS (these two without udev:\n"
+	"                                       nspawn gets /sys read-only, as it then wants)\n"
 	"  [--personality=x86]                  x86_64 host, and the system's `system` file\n"
-	"                                       says i686-linux\n"
+	"                                       says i686-linux (a regular file, or an error)\n"
 	"  --notify-ready=yes --kill-signal=SIGRTMIN+3\n"
 	"  --bind-ro=/nix/store --bind-ro=/nix/var/nix/db --bind-ro=/nix/var/nix/daemon-socket\n"
 	"  --bind=NIX/profiles/per-container/NAME:/nix/var/nix/profiles\n"
@@ -124,11 +125,10 @@ const char container_start_usage[] =
 	"set and HOST_BRIDGE is not) and every EXTRA_VETHS veth exist, then does what\n"
 	"container-poststart does, so the host side is up before the container's init runs\n"
 	"rather than after the container reports ready. container-poststart in ExecStartPost\n"
-	"stays correct (it is idempotent). Under systemd on the unified cgroup hierarchy the\n"
-	"helper moves into the unit's `supervisor` subcgroup, where nspawn --keep-unit moves\n"
-	"itself, so that nspawn can still delegate controllers to the container. The helper is\n"
-	"never nspawn's child (machined registration fails when one exits meanwhile): its parent\n"
-	"exits before the exec, and it watches nspawn through a pidfd.\n"
+	"stays correct (it is idempotent). Under systemd on cgroup v2 the helper joins the\n"
+	"unit's `supervisor` subcgroup, as nspawn --keep-unit does, so that nspawn can still\n"
+	"delegate controllers. It is never nspawn's child (machined registration fails when one\n"
+	"exits meanwhile): its parent exits before the exec; it watches nspawn by a pidfd.\n"
 	"\n"
 	"NCBOX_NSPAWN names the nspawn program (default systemd-nspawn, searched in PATH).\n"
 	"\n"
@@ -379,8 +379,13 @@ static int wants_x86(const struct start *s)
 	if (uname(&u) < 0 || strcmp(u.machine, "x86_64"))
 		return 0;
 	cpath = xasprintf("%s/system", s->system_path ? s->system_path : "/nix/var/nix/profiles/system");
-	fd = open_as_container(s, cpath, O_RDONLY, &show);
+	/* O_NONBLOCK: a FIFO planted there must not hang the start */
+	fd = open_as_container(s, cpath, O_RDONLY | O_NONBLOCK | O_NOCTTY, &show);
 	if (fd >= 0) {
+		struct stat st;
+
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+			die_err(EXIT_FAIL, "read system type", esc_free(show), 0, "not a regular file");
 		n = read(fd, buf, sizeof(buf) - 1);
 		close(fd);
 	}
@@ -463,21 +468,20 @@ static void credentials(struct start *s)
 	strv_free(&names);
 }
 
-/* The --setenv list for container-init: the network keys as the unit passes them (the
- * bracketed ones only when set), and PATH. */
+/* The --setenv list for container-init: the network keys as the unit passes them (those
+ * marked '?' only when set), and PATH. */
 static void plan_setenv(struct start *s)
 {
-	static const char keys[][18] = { "PRIVATE_NETWORK", "PRIVATE_USERS", "HOST_BRIDGE", "HOST_ADDRESS",
-					 "LOCAL_ADDRESS", "HOST_ADDRESS6", "LOCAL_ADDRESS6", "LOCAL_MAC_ADDRESS",
-					 "EXTRA_VETHS", "HOST_PORT" };
+	static const char keys[][19] = { "PRIVATE_NETWORK", "?PRIVATE_USERS", "HOST_BRIDGE", "HOST_ADDRESS",
+					 "LOCAL_ADDRESS", "HOST_ADDRESS6", "LOCAL_ADDRESS6", "?LOCAL_MAC_ADDRESS",
+					 "?EXTRA_VETHS", "HOST_PORT" };
 	const char *path = getenv("PATH");
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *v = conf_get(&s->c, keys[i]);
-		int always = i != 1 && i != 7 && i != 8;
+		const char *key = keys[i] + (keys[i][0] == '?'), *v = conf_get(&s->c, key);
 
-		if (always || (v && *v))
-			strv_pushf(&s->setenv, "%s=%s", keys[i], v ? v : "");
+		if (key == keys[i] || (v && *v))
+			strv_pushf(&s->setenv, "%s=%s", key, v ? v : "");
 	}
 	strv_pushf(&s->setenv, "PATH=%s", path ? path : "");
 }
@@ -677,6 +681,24 @@ static void early_network(struct start *s)
 	nl_close(ev);
 }
 
+/* nspawn moves a link into the container only once udev has initialized it, unless /sys
+ * is read-only, which it takes for "no udev here". Without udev (no /run/udev/control),
+ * nspawn gets a mount namespace of its own where /sys is read-only. */
+static void sys_readonly(const struct start *s)
+{
+	struct statvfs v;
+
+	if ((!s->ifaces.n && !s->macvlans.n) || access("/run/udev/control", F_OK) == 0 ||
+	    statvfs("/sys", &v) < 0 || v.f_flag & ST_RDONLY)
+		return;
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
+	    mount(NULL, "/sys", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | (v.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC)),
+		  NULL) < 0)
+		die_err(EXIT_FAIL, "INTERFACES, MACVLANS", "/sys", errno,
+			"no udev here, and nspawn wants /sys read-only then: start udev, or start nspawn "
+			"where /sys is read-only");
+}
+
 static void start_free(struct start *s)
 {
 	struct strv *lists[] = { &s->ports, &s->caps, &s->tmpfs,  &s->ifaces, &s->macvlans,
@@ -769,6 +791,7 @@ int container_start_main(int argc, char **argv)
 	}
 	if (s.early_net)
 		early_network(&s);
+	sys_readonly(&s);
 	setenv("SYSTEMD_NSPAWN_UNIFIED_HIERARCHY", "1", 0);
 	fflush(NULL);
 	execv(s.nspawn, cmd.v);

@@ -20,7 +20,7 @@ size_t hostnet_links(const struct netconf *nc, const char **names, size_t max)
 
 static int fail(struct nl *nl, const char *step, const char *ifname)
 {
-	warn_err(step, ifname, errno, nl_ext_ack(nl));
+	warn_err(step, ifname, errno, nl_why(nl));
 	return -1;
 }
 
@@ -30,7 +30,7 @@ static int find(struct nl *nl, const char *ifname)
 
 	if (idx < 0)
 		warn_err("find interface", ifname, errno,
-			 errno == ENODEV && !*nl_ext_ack(nl) ? "did the container exit at once?" : nl_ext_ack(nl));
+			 errno == ENODEV && !*nl_why(nl) ? "did the container exit at once?" : nl_why(nl));
 	return idx;
 }
 

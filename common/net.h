@@ -25,12 +25,13 @@ int addr_usable(const struct ipaddr *a, const char **why);
 int mac_parse(const char *s, unsigned char mac[6], const char **why);
 
 /* One netlink socket per run. Every change asks for an ACK with extended ack on.
- * Each call returns >= 0, or -1 with errno set and nl_ext_ack() holding the kernel's
- * message for that request ("" when it sent none). */
+ * Each call returns >= 0, or -1 with errno set and nl_why() holding why: the kernel's
+ * extended-ack message for that request, or ours when we found the fault ourselves (a
+ * name too long, a reply without the link); "" when neither said more than errno. */
 struct nl;
 struct nl *nl_open(void);
 void nl_close(struct nl *nl);
-const char *nl_ext_ack(const struct nl *nl);
+const char *nl_why(const struct nl *nl);
 /* A socket that hears the kernel's link notifications (RTNLGRP_LINK), to wait until a link
  * appears: for nl_wait_events() only, never for requests. NULL with errno. */
 struct nl *nl_open_link_events(void);

@@ -26,7 +26,7 @@ struct nl {
 	struct mnl_socket *sock;
 	unsigned int portid;
 	unsigned int seq;
-	char ext_ack[256];
+	char why[256]; /* the kernel's extended-ack message, or our own reason */
 	alignas(NLMSG_ALIGNTO) char buf[NL_BUFSIZE];
 };
 
@@ -38,12 +38,13 @@ struct reply {
 	size_t kindlen;
 };
 
-__attribute__((format(printf, 3, 4))) static int nl_fail(struct nl *nl, int err, const char *fmt, ...)
+/* Fail with errno ERR and our own reason as nl_why(). */
+__attribute__((format(printf, 3, 4))) static int nl_fail_why(struct nl *nl, int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(nl->ext_ack, sizeof(nl->ext_ack), fmt, ap);
+	vsnprintf(nl->why, sizeof(nl->why), fmt, ap);
 	va_end(ap);
 	errno = err;
 	return -1;
@@ -122,9 +123,9 @@ void nl_close(struct nl *nl)
 	free(nl);
 }
 
-const char *nl_ext_ack(const struct nl *nl)
+const char *nl_why(const struct nl *nl)
 {
-	return nl ? nl->ext_ack : "";
+	return nl ? nl->why : "";
 }
 
 /* The ACK (error 0) or the error, with NLMSGERR_ATTR_MSG kept, as iproute2's
@@ -148,7 +149,7 @@ static int cb_error(const struct nlmsghdr *nlh, void *data)
 		{
 			if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
 			    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-				snprintf(r->nl->ext_ack, sizeof(r->nl->ext_ack), "%s",
+				snprintf(r->nl->why, sizeof(r->nl->why), "%s",
 					 mnl_attr_get_str(attr));
 		}
 	}
@@ -195,7 +196,7 @@ static int nl_talk_r(struct nl *nl, struct nlmsghdr *nlh, struct reply *rp)
 	int ret;
 
 	r.nl = nl;
-	nl->ext_ack[0] = 0;
+	nl->why[0] = 0;
 	nlh->nlmsg_seq = seq;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -1;
@@ -252,22 +253,22 @@ int nl_link_kind(struct nl *nl, const char *name, char *kind, size_t kindlen)
 	if (kind && kindlen)
 		*kind = 0;
 	if (!len)
-		return nl_fail(nl, EINVAL, "empty interface name");
+		return nl_fail_why(nl, EINVAL, "empty interface name");
 	if (len >= ALTIFNAMSIZ)
-		return nl_fail(nl, EINVAL, "interface name longer than %d bytes", ALTIFNAMSIZ - 1);
+		return nl_fail_why(nl, EINVAL, "interface name longer than %d bytes", ALTIFNAMSIZ - 1);
 	nlh = link_req(nl, RTM_GETLINK, 0, NULL);
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	/* Since 5.5 the kernel looks either attribute up among names and altnames;
 	 * IFLA_IFNAME is limited to IFNAMSIZ - 1 bytes. */
 	mnl_attr_put_strz(nlh, len < IFNAMSIZ ? IFLA_IFNAME : IFLA_ALT_IFNAME, name);
 	ifindex = nl_talk_r(nl, nlh, &r);
-	if (ifindex < 0 && errno == ENODEV && len >= IFNAMSIZ && !nl->ext_ack[0])
-		return nl_fail(nl, ENODEV,
+	if (ifindex < 0 && errno == ENODEV && len >= IFNAMSIZ && !nl->why[0])
+		return nl_fail_why(nl, ENODEV,
 			       "no interface has the altname %s "
 			       "(names over %d bytes exist only as altnames)",
 			       name, IFNAMSIZ - 1);
 	if (!ifindex)
-		return nl_fail(nl, ENODEV, "no link in the kernel's reply");
+		return nl_fail_why(nl, ENODEV, "no link in the kernel's reply");
 	return ifindex;
 }
 
@@ -292,9 +293,9 @@ int nl_link_rename(struct nl *nl, int ifindex, const char *newname)
 	struct nlmsghdr *nlh;
 
 	if (!len)
-		return nl_fail(nl, EINVAL, "empty interface name");
+		return nl_fail_why(nl, EINVAL, "empty interface name");
 	if (len >= IFNAMSIZ)
-		return nl_fail(nl, EINVAL, "interface name %s is longer than %d bytes", newname,
+		return nl_fail_why(nl, EINVAL, "interface name %s is longer than %d bytes", newname,
 			       IFNAMSIZ - 1);
 	nlh = link_req(nl, RTM_NEWLINK, ifindex, NULL);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, newname);
@@ -329,7 +330,7 @@ static int addr_len(struct nl *nl, const struct ipaddr *a)
 		return 4;
 	if (a->family == AF_INET6)
 		return 16;
-	return nl_fail(nl, EAFNOSUPPORT, "not an IPv4 or IPv6 address");
+	return nl_fail_why(nl, EAFNOSUPPORT, "not an IPv4 or IPv6 address");
 }
 
 int nl_addr_add(struct nl *nl, int ifindex, const struct ipaddr *a)
@@ -390,7 +391,7 @@ int nl_route_add_default(struct nl *nl, const struct ipaddr *gw, int ifindex)
 		return -1;
 	/* `ip route add default via 10.0.0.1/24` is refused too */
 	if (gw->prefix >= 0)
-		return nl_fail(nl, EINVAL, "a gateway takes no prefix length");
+		return nl_fail_why(nl, EINVAL, "a gateway takes no prefix length");
 	nlh = route_req(nl, gw->family, 0, RT_SCOPE_UNIVERSE);
 	mnl_attr_put(nlh, RTA_GATEWAY, (size_t)alen, gw->bytes);
 	if (ifindex > 0)
