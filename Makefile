@@ -25,7 +25,8 @@ TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 MUSL_INC       ?= build/musl-inc/.stamp
 STATIC_CFLAGS  := $(CSTD) $(WARN) -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
                   $(if $(MUSL_INC),-isystem build/musl-inc)
-STATIC_LDFLAGS := -static -Wl,--gc-sections -s
+# noseparate-code: no page of padding between the headers, code and data (about 4 KiB).
+STATIC_LDFLAGS := -static -Wl,--gc-sections -Wl,-z,noseparate-code -s
 STATIC_OBJ := $(patsubst %.c,build/static/%.o,$(APPLET_SRC) $(COMMON_SRC) common/glibc_compat.c)
 
 # Dev build: glibc, dynamic, sanitizers; the unit tests and test tools link against it.
