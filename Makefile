@@ -16,7 +16,6 @@ DEPFLAGS   = -MMD -MP
 NC_SRC     := $(sort $(wildcard applets/nixos_container/*.c))
 APPLET_SRC := $(sort $(wildcard applets/*.c)) $(NC_SRC)
 COMMON_SRC := $(filter-out common/glibc_compat.c,$(sort $(wildcard common/*.c)))
-LIB_SRC    := $(filter-out common/main.c,$(COMMON_SRC))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 
@@ -34,7 +33,7 @@ DEV_CFLAGS  := $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address
 DEV_LDFLAGS := -fsanitize=address,undefined
 DEV_LIBS    := -lmnl -lcap
 DEV_OBJ     := $(patsubst %.c,build/dev/%.o,$(APPLET_SRC) $(COMMON_SRC))
-DEV_LIB_OBJ := $(patsubst %.c,build/dev/%.o,$(LIB_SRC))
+DEV_LIB_OBJ := $(patsubst %.c,build/dev/%.o,$(COMMON_SRC))
 UNIT_BIN    := $(patsubst tests/unit/%.c,build/test/%,$(UNIT_SRC))
 TOOL_BIN    := $(patsubst tests/tools/%.c,build/test/%,$(TOOL_SRC))
 
@@ -98,7 +97,7 @@ FUZZ_SRC    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN    := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_CFLAGS := $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all \
                -fsanitize=fuzzer-no-link,address,undefined
-FUZZ_OBJ    := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC) $(NC_SRC))
+FUZZ_OBJ    := $(patsubst %.c,build/fuzz/obj/%.o,$(COMMON_SRC) $(NC_SRC))
 
 .PHONY: fuzz fuzz-build
 .SECONDARY: $(FUZZ_OBJ)

@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsutil.h"
-#include "ncbox.h"
-#include "../applets/applets.h"
+#include "../common/fsutil.h"
+#include "../common/ncbox.h"
+#include "applets.h"
 
 static const struct applet {
 	const char *name;
