@@ -62,7 +62,9 @@ descendants() {
 # machine's own /usr (systemd-nspawn -D / --volatile=yes --boot), with the given binds, and
 # networkd kept off the ve-* links; wait until it runs (or is degraded). Sets SYSH (nspawn's
 # PID) and L (the host's PID 1); stops it when the file ends. One that does not boot fails
-# the file.
+# the file. SYSTEMD_SECCOMP=0: the host's systemd without nspawn's seccomp filter, as on
+# real hardware; nixos-container run (the units' reload) copies the container's filters,
+# and the kernel hands them only to a process without one.
 boot_systemd_host() {
 	local m=$1 i state=
 	shift
