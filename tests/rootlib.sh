@@ -70,9 +70,6 @@ boot_systemd_host() {
 	shift
 	mkdir -p "$TMPD/network"
 	ln -sf /dev/null "$TMPD/network/80-container-ve.network"
-	# SYSTEMD_SECCOMP=0: the host's systemd without nspawn's seccomp filter, as on real
-	# hardware; entering a container copies its init's filters, and the kernel hands them
-	# only to a process that has none itself.
 	SYSTEMD_SECCOMP=0 systemd-nspawn -D / --volatile=yes --boot -M "$m" --private-network --keep-unit --register=no -q \
 		--bind-ro="$TMPD/network:/etc/systemd/network" "$@" systemd.firstboot=off >"$TMPD/console.log" 2>&1 &
 	SYSH=$!
