@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,8 @@ static int profile_links(const char *path)
 		if (strncmp(de->d_name, "system-", 7))
 			continue;
 		g = strtol(de->d_name + 7, &end, 10);
-		if (end != de->d_name + 7 && !strcmp(end, "-link") && g > gen)
+		/* the dir is the container's too: a name it planted must not make gen + 1 overflow */
+		if (end != de->d_name + 7 && !strcmp(end, "-link") && g > gen && g < INT_MAX)
 			gen = g;
 	}
 	closedir(d);
