@@ -319,7 +319,7 @@ static int start_direct(void)
 	int cgfd[2] = { -1, -1 };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct state s;
-	char *cg[2], *notify, **env;
+	char *cg[2], *notify, *what, **env;
 	long long end;
 	pid_t child;
 
@@ -367,7 +367,9 @@ static int start_direct(void)
 		die_sys(EXIT_FAIL, "make notify socket", msg_esc(notify));
 	if ((logfd = open(p.log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640)) < 0)
 		die_sys(EXIT_FAIL, "open log", msg_esc(p.log));
-	env = unit_env(xasprintf("NOTIFY_SOCKET=%s", notify));
+	what = xasprintf("NOTIFY_SOCKET=%s", notify);
+	env = unit_env(what);
+	free(what);
 
 	if ((child = fork()) < 0)
 		die_sys(EXIT_FAIL, "fork", "container-start");
