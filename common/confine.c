@@ -1,5 +1,5 @@
 /* Confining a process that enters a container to what the container's init may do: its
- * capability sets, no_new_privs, groups and seccomp filters, copied from the init itself,
+ * capability sets, no_new_privs and seccomp filters, copied from the init itself,
  * so that whatever nspawn (or the admin's flags) gave it, the copy is exact. */
 #include <errno.h>
 #include <grp.h>
@@ -26,23 +26,16 @@ static long ptrace_(long req, pid_t pid, unsigned long addr, void *data)
 	return syscall(SYS_ptrace, req, (long)pid, addr, data);
 }
 
-/* The text after "KEY:" in a /proc/PID/status text, or NULL. */
-static char *after(char *st, const char *key)
+/* The number after "KEY:" in a /proc/PID/status text, in BASE, into *OUT; -1 when KEY
+ * is missing. */
+static int num(char *st, const char *key, int base, uint64_t *out)
 {
 	size_t n = strlen(key);
 
 	for (char *l = st; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
 		if (!strncmp(l, key, n) && l[n] == ':')
-			return l + n + 1;
-	return NULL;
-}
-
-/* The number after "KEY:", in BASE, into *OUT; -1 when KEY is missing. */
-static int num(char *st, const char *key, int base, uint64_t *out)
-{
-	char *v = after(st, key);
-
-	return v ? (*out = strtoull(v, NULL, base), 0) : -1;
+			return *out = strtoull(l + n + 1, NULL, base), 0;
+	return -1;
 }
 
 /* Copy PID's seccomp filters into C. PID must be in a ptrace-stop for the kernel to hand
@@ -92,8 +85,8 @@ int confine_read(pid_t pid, struct confine *c, const char **where)
 {
 	static const char *const capkeys[CAPS_N] = { "CapBnd", "CapEff", "CapPrm", "CapInh", "CapAmb" };
 	static char path[112];
-	uint64_t mode, nf = 0, nnp, g;
-	char *st, *v, *end;
+	uint64_t mode, nf = 0, nnp;
+	char *st;
 	int r = -1;
 
 	memset(c, 0, sizeof(*c));
@@ -105,16 +98,9 @@ int confine_read(pid_t pid, struct confine *c, const char **where)
 	for (int i = 0; i < CAPS_N; i++)
 		if (num(st, capkeys[i], 16, &c->caps[i]) < 0)
 			goto out;
-	if (num(st, "NoNewPrivs", 10, &nnp) < 0 || num(st, "Seccomp", 10, &mode) < 0 || !(v = after(st, "Groups")))
+	if (num(st, "NoNewPrivs", 10, &nnp) < 0 || num(st, "Seccomp", 10, &mode) < 0)
 		goto out;
 	c->nnp = nnp == 1;
-	for (;; v = end) {
-		g = strtoul(v, &end, 10);
-		if (end == v)
-			break;
-		c->groups = xrealloc(c->groups, (size_t)(c->ngroups + 1) * sizeof(gid_t));
-		c->groups[c->ngroups++] = (gid_t)g;
-	}
 	/* strict mode (1) cannot be copied onto a process that is to exec */
 	if (mode != 0 && (mode != 2 || num(st, "Seccomp_filters", 10, &nf) < 0 || nf < 1 || nf > 4096))
 		goto out;
@@ -133,8 +119,9 @@ out:
 
 int confine_apply(const struct confine *c, const char **where)
 {
+	/* none: fewer than the init may have, never more (its are in its user namespace's IDs) */
 	*where = "groups";
-	if (setgroups((size_t)c->ngroups, c->groups) < 0)
+	if (setgroups(0, NULL) < 0)
 		return -1;
 	*where = "no_new_privs";
 	if (c->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
