@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/ptrace.h>
 #include <linux/seccomp.h>
@@ -117,17 +118,10 @@ out:
 	return r;
 }
 
-int confine_apply(const struct confine *c, const char **where)
+/* C's filters in the init's order: PTRACE_SECCOMP_GET_FILTER numbers them from the
+ * oldest, and the newest filter's verdict wins among equally strict ones. */
+static int install_filters(const struct confine *c, const char **where)
 {
-	/* none: fewer than the init may have, never more (its are in its user namespace's IDs) */
-	*where = "groups";
-	if (setgroups(0, NULL) < 0)
-		return -1;
-	*where = "no_new_privs";
-	if (c->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -1;
-	/* in the init's order: PTRACE_SECCOMP_GET_FILTER numbers them from the oldest, and
-	 * the newest filter's verdict wins among equally strict ones */
 	*where = "seccomp filter";
 	for (int i = 0; i < c->nfilters; i++) {
 		struct sock_fprog prog = { c->filters[i].len, c->filters[i].insn };
@@ -135,5 +129,23 @@ int confine_apply(const struct confine *c, const char **where)
 		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, c->filters[i].flags, &prog) < 0)
 			return -1;
 	}
-	return caps_set_exact(c->caps, where);
+	return 0;
+}
+
+int confine_apply(const struct confine *c, const char **where)
+{
+	/* installing a filter takes no_new_privs or CAP_SYS_ADMIN: when the init has neither,
+	 * the filters go first, and must then let capset and prctl through */
+	int early = !c->nnp && !(c->caps[CAPS_EFF] >> CAP_SYS_ADMIN & 1);
+
+	/* none: fewer than the init may have, never more (its are in its user namespace's IDs) */
+	*where = "groups";
+	if (setgroups(0, NULL) < 0)
+		return -1;
+	*where = "no_new_privs";
+	if (c->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	if ((early && install_filters(c, where) < 0) || caps_set_exact(c->caps, where) < 0)
+		return -1;
+	return early ? 0 : install_filters(c, where);
 }
