@@ -268,7 +268,7 @@ int build_nixos(char *why, size_t len)
 	strv_pushf(&a, "nixos-config=%s", copy);
 	push_all(&a, "-f", o.nixos_path ? o.nixos_path : "<nixpkgs/nixos>", "--set", "-A", "system", NULL);
 	nix_argv_add_flags(&a);
-	unsetenv("NIX_PATH");
+	setenv("NIX_PATH", "", 1); /* an empty search path, as nix-path, in any Nix */
 	if ((rc = nix_run(&a)))
 		snprintf(why, len, "%s", rc < 0 ? strerror(errno) : "nix-env failed");
 out:
