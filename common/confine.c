@@ -3,7 +3,6 @@
  * so that whatever nspawn (or the admin's flags) gave it, the copy is exact. */
 #include <errno.h>
 #include <grp.h>
-#include <inttypes.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/ptrace.h>
@@ -61,8 +60,10 @@ static int read_filters(pid_t pid, struct confine *c, int want)
 		struct confine_filter *f = &c->filters[c->nfilters];
 		struct seccomp_metadata md = { .filter_off = (uint64_t)c->nfilters };
 
-		if ((n = ptrace_(PTRACE_SECCOMP_GET_FILTER, pid, (unsigned long)c->nfilters, NULL)) <= 0)
+		if ((n = ptrace_(PTRACE_SECCOMP_GET_FILTER, pid, (unsigned long)c->nfilters, NULL)) <= 0) {
+			errno = n ? errno : EPROTO;
 			goto out;
+		}
 		f->len = (unsigned short)n;
 		f->insn = xmalloc((size_t)n * sizeof(*f->insn));
 		if (ptrace_(PTRACE_SECCOMP_GET_FILTER, pid, (unsigned long)c->nfilters, f->insn) != n ||
