@@ -69,7 +69,7 @@ const char nixos_container_usage[] =
 	"         Names over 11 characters need interface altnames (Linux 5.8+; nspawn hashes\n"
 	"         ve-NAME then); '_' and a trailing '-' are refused (nspawn takes neither).\n"
 	"destroy  Refuse a declarative container (conf not writable); terminate it if it\n"
-	"         runs; remove profile, GC roots, root (mounts below detached first, immutable\n"
+	"         runs; remove profile, GC roots, root (mounts on and below it detached, immutable\n"
 	"         flags cleared, no other file system entered), runtime files, conf.\n"
 	"start    systemd: `systemctl start container@NAME`. Else: container-prestart NAME;\n"
 	"         container-start NAME detached (own session, cgroup ncbox/NAME, output to\n"
