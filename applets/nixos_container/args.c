@@ -41,6 +41,7 @@ static const struct opt {
 	{ "no-write-lock-file", O_NIX0, 0 },
 	{ "no-allow-dirty", O_NIX0, 0 },
 	{ "recreate-lock-file", O_NIX0, 0 },
+	{ "refresh", O_NIX0, 0 },
 };
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
 

@@ -11,6 +11,7 @@
 
 #include "../../common/fsutil.h"
 #include "../../common/proc.h"
+#include "../../common/task.h"
 #include "nc.h"
 
 /* Append copies of the strings, up to a NULL, to A. */
@@ -160,7 +161,65 @@ static int nixos_dir(int make)
 	return fd;
 }
 
-/* ROOT/etc/nixos/configuration.nix, as the Perl tool writes it (MAKE: as nixos_dir()). */
+#define NSPAWN_UNSET "on 25.11 and newer, containers require boot.isNspawnContainer=true. "
+
+/* Ask the nixpkgs of --nixos-path (else <nixpkgs/nixos>) whether it is 25.11 or newer, as
+ * the newest Perl tool asks its own, and with FILE whether that configuration sets
+ * boot.isNspawnContainer: 'o' older, 'n' newer, 's' set, 'u' unset; 0 when it cannot be
+ * asked (no nix-instantiate, no such nixpkgs): the build then says what is wrong. */
+static int nixpkgs_ask(const char *file)
+{
+	static const char expr[] =
+		"{ nixos ? null, file ? null }: let n = if nixos == null then <nixpkgs/nixos> else /. + nixos; "
+		"lib = import (n + \"/../lib\"); in if !(lib.versionAtLeast lib.version \"25.11pre-git\") then \"o\" "
+		"else if file == null then \"n\" else if (import n { configuration = /. + file; })"
+		".config.boot.isNspawnContainer or false then \"s\" else \"u\"";
+	struct strv a = { 0 };
+	char *abs = NULL, *out;
+	int rc, r = 0;
+
+	if (o.nixos_path && !(abs = realpath(o.nixos_path, NULL)))
+		return 0;
+	push_all(&a, "nix-instantiate", "--eval", "-E", expr, NULL);
+	if (abs)
+		push_all(&a, "--argstr", "nixos", abs, NULL);
+	if (file)
+		push_all(&a, "--argstr", "file", file, NULL);
+	rc = run_capture(a.v, &out, 1);
+	if (rc == 0 && out[0] == '"' && strchr("onsu", out[1]) && out[1] && out[2] == '"')
+		r = out[1];
+	strv_free(&a);
+	free(abs);
+	free(out);
+	return r;
+}
+
+/* A flake's configuration on nixpkgs 25.11 or newer must set boot.isNspawnContainer. */
+static void check_flake(const char *flake)
+{
+	char *ref, *attr, *out;
+	struct strv a = { 0 };
+	int rc;
+
+	flake_split(flake, &ref, &attr);
+	push_all(&a, "nix", "eval", "--raw", NULL);
+	nix_argv_add_flags(&a);
+	push_all(&a, "--apply",
+		 "c: if !(c.pkgs.lib.versionAtLeast c.pkgs.lib.version \"25.11pre-git\") || "
+		 "(c.config.boot.isNspawnContainer or false) then \"ok\" else \"unset\"",
+		 "--", NULL);
+	strv_pushf(&a, "%s#nixosConfigurations.\"%s\"", ref, attr);
+	rc = run_capture(a.v, &out, 1);
+	if (rc == 0 && !strcmp(out, "unset"))
+		die(EXIT_FAIL, NSPAWN_UNSET "Please set this in %s", msg_esc(flake));
+	strv_free(&a);
+	free(out);
+	free(ref);
+	free(attr);
+}
+
+/* ROOT/etc/nixos/configuration.nix, as the Perl tool writes it (MAKE: as nixos_dir()):
+ * boot.isNspawnContainer on nixpkgs 25.11 and newer, boot.isContainer before. */
 int write_nixos_config(int make)
 {
 	char *extra = xstrdup(""), *text, path[48];
@@ -194,12 +253,12 @@ int write_nixos_config(int make)
 		free(abs);
 	}
 	text = xasprintf("{ config, lib, pkgs, ... }:\n\n"
-			 "{ boot.isContainer = true;\n"
+			 "{ boot.%s = true;\n"
 			 "  networking.hostName = lib.mkDefault \"%s\";\n"
 			 "  networking.useDHCP = false;\n"
 			 "  %s\n"
 			 "}\n",
-			 o.name, extra);
+			 nixpkgs_ask(NULL) == 'n' ? "isNspawnContainer" : "isContainer", o.name, extra);
 	if ((dfd = nixos_dir(make)) >= 0 && make > 1 && fstatat(dfd, "configuration.nix", &st, AT_SYMLINK_NOFOLLOW) < 0)
 		will_make(p.nixos_config);
 	/* through the directory opened: no symlink on the way is followed */
@@ -262,6 +321,8 @@ int cmd_update(void)
 	if (flake || o.system_path) {
 		char why[512];
 
+		if (flake)
+			check_flake(flake);
 		if (flake && build_flake(flake, &sys, why, sizeof(why)))
 			die(EXIT_FAIL, "%s", why);
 		if ((rc = set_system(sys ? sys : o.system_path)))
@@ -271,6 +332,9 @@ int cmd_update(void)
 		if ((o.config && *o.config) || (o.config_file && *o.config_file))
 			if (write_nixos_config(1) < 0)
 				die_sys(EXIT_FAIL, "write", msg_esc(p.nixos_config));
+		if (nixpkgs_ask(p.nixos_config) == 'u')
+			die(EXIT_FAIL, NSPAWN_UNSET "Refresh your configuration (or check the 25.11 release notes on "
+				       "how to correctly do that)");
 		if ((rc = build_nixos(p.nixos_config)))
 			die(EXIT_FAIL, "failed to build container configuration (%s)",
 			     rc < 0 ? strerror(errno) : "nix-env failed");
