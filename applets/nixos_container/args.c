@@ -106,6 +106,15 @@ int nc_args_parse(struct nc_args *a, int argc, char **argv, char *err, size_t er
 			dashdash = 1;
 			continue;
 		}
+		/* -x that no option begins with is a NAME (name_check refuses it), not the option --x */
+		if (arg[1] != '-') {
+			char e[16] = "";
+
+			if (!find_opt(arg + 1, strcspn(arg + 1, "="), e, sizeof(e)) && !strncmp(e, "unknown", 7)) {
+				strv_push(&a->args, arg);
+				continue;
+			}
+		}
 		name = arg + (arg[1] == '-' ? 2 : 1);
 		eq = strchr(name, '=');
 		if (!(op = find_opt(name, eq ? (size_t)(eq - name) : strlen(name), err, errlen)))

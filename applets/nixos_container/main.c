@@ -70,7 +70,8 @@ const char nixos_container_usage[] =
 	"         made, nothing else.\n"
 	"         Names over 11 characters need interface altnames (Linux 5.8+; nspawn hashes\n"
 	"         ve-NAME then); '_' and a trailing '-' are refused (nspawn takes neither).\n"
-	"destroy  Refuse a declarative container (conf not writable); terminate it if it\n"
+	"destroy  Refuse a declarative container (conf in the Nix store) and a conf that\n"
+	"         cannot be removed (read-only config dir); terminate it if it\n"
 	"         runs; remove profile, GC roots, root (mounts on and below it detached, immutable\n"
 	"         flags cleared, no other file system entered), runtime files, conf.\n"
 	"start    systemd: `systemctl start container@NAME`. Else: container-prestart NAME;\n"
@@ -108,7 +109,7 @@ const char nixos_container_usage[] =
 	"--signal is ignored, as by the Perl tool.\n"
 	"\n"
 	"Errors: one line, `nixos-container: COMMAND: NAME: what failed`. Exit: 0 ok, 1 failed,\n"
-	"2 usage, 3 bad conf or name, 5 no such container (status prints gone too), 6 create:\n"
+	"2 usage, 3 bad conf or name, 4 not root (status), 5 no such container (status prints gone too), 6 create:\n"
 	"exists; run: COMMAND's status, 128+signal, 126/127 not executable/found.\n";
 
 static void print_json_str(const char *s)
@@ -195,7 +196,7 @@ static int cmd_list(void)
 		print_json_opt("host_ip", conf_ip(c, 1, hip, sizeof(hip)), 0);
 		printf("\"private_network\":%s,\"auto_start\":%s,\"declarative\":%s",
 		       pn && !strcmp(pn, "1") ? "true" : "false", as && !strcmp(as, "1") ? "true" : "false",
-		       access(conf, W_OK) < 0 ? "true" : "false");
+		       conf_declarative(conf) ? "true" : "false");
 		if (bad) {
 			fputs(",\"error\":", stdout);
 			print_json_str(err);
@@ -265,8 +266,11 @@ static int cmd_destroy(void)
 
 	if (!present)
 		return destroy_journal(), 0;
-	if (present > 0 && access(p.conf, W_OK) < 0)
+	if (present > 0 && conf_declarative(p.conf))
 		die(EXIT_FAIL, "cannot destroy declarative container (remove it from your configuration.nix instead)");
+	/* a conf that cannot go: say so before anything else goes */
+	if (access(config_dir(), W_OK) < 0)
+		die_sys(EXIT_FAIL, "remove", msg_esc(p.conf));
 	if (strcmp(be->status(), "down") && be->terminate())
 		die(EXIT_FAIL, "failed to terminate container");
 	/* a conf that leads nowhere starts nothing: no lock to take on it */

@@ -43,6 +43,10 @@ void need_conf(void);
 /* NAME.conf held locked (start, stop, destroy one at a time): its fd; dies when it is
  * gone, or went away meanwhile. */
 int lock_conf(void);
+/* strerror(E), but a refused symlink (ELOOP from O_NOFOLLOW) is called what it is. */
+const char *errmsg(int e);
+/* A declarative container's conf is in the Nix store (through /etc/static). */
+int conf_declarative(const char *path);
 /* NAME.conf in the config dir (its fd DFD) into C, read into B (grown as needed, kept for
  * the next): 0 (nothing when it went away), or -1 with what is wrong in ERR; C then holds
  * the lines of it that are env file lines. */

@@ -138,6 +138,7 @@ int build_flake(const char *flake, char **path, char *why, size_t len)
 static int nixos_dir(int make)
 {
 	int fd = open(p.root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), nfd, e;
+	struct stat st;
 
 	for (int i = 0; fd >= 0 && i < 2; i++) {
 		const char *part = i ? "nixos" : "etc";
@@ -154,6 +155,9 @@ static int nixos_dir(int make)
 				nfd = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		e = errno;
+		/* O_DIRECTORY says ENOTDIR for a symlink: it is refused as a symlink */
+		if (nfd < 0 && e == ENOTDIR && fstatat(fd, part, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+			e = ELOOP;
 		close(fd);
 		fd = nfd;
 		errno = e;
@@ -317,7 +321,7 @@ int cmd_update(void)
 		 *conf_file_get(&c, "FLAKE"))
 		flake = xstrdup(conf_file_get(&c, "FLAKE"));
 	if (profile_linked() || mkdir_p(p.profile, 0755, NULL) < 0)
-		die_sys(EXIT_FAIL, "make", msg_esc(p.profile));
+		die(EXIT_FAIL, "make: %s: %s", msg_esc(p.profile), errmsg(errno));
 	if (flake || o.system_path) {
 		char why[512];
 
@@ -327,17 +331,17 @@ int cmd_update(void)
 			die(EXIT_FAIL, "%s", why);
 		if ((rc = set_system(sys ? sys : o.system_path)))
 			die(EXIT_FAIL, "failed to set container configuration (%s)",
-			     rc < 0 ? strerror(errno) : "nix-env failed");
+			     rc < 0 ? errmsg(errno) : "nix-env failed");
 	} else {
 		if ((o.config && *o.config) || (o.config_file && *o.config_file))
 			if (write_nixos_config(1) < 0)
-				die_sys(EXIT_FAIL, "write", msg_esc(p.nixos_config));
+				die(EXIT_FAIL, "write: %s: %s", msg_esc(p.nixos_config), errmsg(errno));
 		if (nixpkgs_ask(p.nixos_config) == 'u')
 			die(EXIT_FAIL, NSPAWN_UNSET "Refresh your configuration (or check the 25.11 release notes on "
 				       "how to correctly do that)");
 		if ((rc = build_nixos(p.nixos_config)))
 			die(EXIT_FAIL, "failed to build container configuration (%s)",
-			     rc < 0 ? strerror(errno) : "nix-env failed");
+			     rc < 0 ? errmsg(errno) : "nix-env failed");
 	}
 	if (!strcmp(be->status(), "up")) {
 		fprintf(stderr, "reloading container...\n");
