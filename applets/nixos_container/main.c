@@ -101,7 +101,8 @@ const char nixos_container_usage[] =
 	"         with no shell, COMMAND from PATH. Leader: machinectl, else the state file.\n"
 	"show-ip  LOCAL_ADDRESS, else LOCAL_ADDRESS6, without prefix.\n"
 	"show-host-key  ROOT/etc/ssh/ssh_host_ed25519_key.pub, else the ecdsa one, resolved\n"
-	"         inside ROOT as the container would (a symlink never leads to the host's).\n"
+	"         inside ROOT as the container would (a symlink never leads to the host's);\n"
+	"         a regular file only, its control characters printed escaped (\\xNN).\n"
 	"\n"
 	"Passed to nix-env and nix build: --log-format X, --option N V, --impure,\n"
 	"--update-input X, --override-input I R, --commit-lock-file, --no-registries,\n"
@@ -332,6 +333,7 @@ static int cmd_show_host_key(void)
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 	int root = open(p.root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd = -1;
 	char *fn = NULL, *key, proc[32];
+	struct stat st;
 	size_t len;
 
 	for (int i = 0; i < 2 && fd < 0; i++) {
@@ -344,9 +346,23 @@ static int cmd_show_host_key(void)
 			fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
 	}
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	/* a FIFO or a device there would hang us, or read as an empty key */
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)))
+		die(EXIT_FAIL, "read host key: %s: not a regular file", msg_esc(fn));
 	if (fd < 0 || !(key = read_file(proc, 1 << 20, &len)))
 		die_sys(EXIT_FAIL, "read host key", msg_esc(fn));
-	fwrite(key, 1, len, stdout);
+	/* the container wrote it: its control characters reach no terminal as they are */
+	for (char *l = key, *e; l < key + len; l = e + 1) {
+		char *x;
+
+		if (!(e = memchr(l, '\n', (size_t)(key + len - l))))
+			e = key + len;
+		x = escape(l, (size_t)(e - l), len);
+		fputs(x, stdout);
+		free(x);
+		if (e < key + len)
+			putchar('\n');
+	}
 	free(key);
 	free(fn);
 	close(fd);
