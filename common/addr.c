@@ -114,6 +114,34 @@ const char *addr_format(const struct ipaddr *a, char *buf, size_t len)
 	return buf;
 }
 
+/* For a container's host or local address: what `ip` takes but no link can use. */
+int addr_usable(const struct ipaddr *a, const char **why)
+{
+	const unsigned char *b = a->bytes;
+	static const unsigned char zero[16], one[16] = {[15] = 1};
+
+	if (a->prefix == 0)
+		return fail(why, "a /0 prefix covers every address");
+	if (a->family == AF_INET) {
+		if (!(b[0] | b[1] | b[2] | b[3]))
+			return fail(why, "unspecified address");
+		if ((b[0] & b[1] & b[2] & b[3]) == 255)
+			return fail(why, "broadcast address");
+		if ((b[0] & 0xf0) == 224)
+			return fail(why, "multicast address");
+		if (b[0] == 127)
+			return fail(why, "loopback address");
+		return 0;
+	}
+	if (!memcmp(b, zero, 16))
+		return fail(why, "unspecified address");
+	if (b[0] == 0xff)
+		return fail(why, "multicast address");
+	if (!memcmp(b, one, 16))
+		return fail(why, "loopback address");
+	return 0;
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -85,9 +85,9 @@ static const struct veth_key {
 	int family;
 	size_t off;
 } veth_keys[] = {
-	{ "hostAddress", AF_INET, offsetof(struct veth, host4) },
+	{ "hostAddress", AF_UNSPEC, offsetof(struct veth, host4) },
 	{ "hostAddress6", AF_INET6, offsetof(struct veth, host6) },
-	{ "localAddress", AF_INET, offsetof(struct veth, local4) },
+	{ "localAddress", AF_UNSPEC, offsetof(struct veth, local4) },
 	{ "localAddress6", AF_INET6, offsetof(struct veth, local6) },
 };
 
@@ -279,12 +279,25 @@ void veths_free(struct veth *v, size_t n)
 	free(v);
 }
 
+/* An address that makes no sense on a link dies naming KEY and VAL (NULL: A, formatted);
+ * PRE names the EXTRA_VETHS entry. */
+static void addr_check(const char *pre, const char *key, const char *val, const struct ipaddr *a)
+{
+	const char *why;
+	char buf[64];
+
+	if (addr_set(a) && addr_usable(a, &why) < 0)
+		die(EXIT_CONFIG, "%s%s '%s': %s", pre, key, val ? msg_esc(val) : addr_format(a, buf, sizeof(buf)),
+		    why);
+}
+
 static void addr_key(const struct conf *c, const char *key, int family, struct ipaddr *a)
 {
 	const char *val = conf_get(c, key), *why;
 
 	if (addr_field(val, family, a, &why) < 0)
 		die(EXIT_CONFIG, "%s '%s': %s", key, msg_esc(val), why);
+	addr_check("", key, val, a);
 }
 
 void netconf_load(struct netconf *nc, const struct conf *c, const char *name)
@@ -301,10 +314,17 @@ void netconf_load(struct netconf *nc, const struct conf *c, const char *name)
 			die(EXIT_CONFIG, "HOST_BRIDGE '%s': %s", msg_esc(v), why);
 		nc->host_bridge = v;
 	}
-	addr_key(c, "HOST_ADDRESS", AF_INET, &nc->host4);
+	/* The module writes hostAddress/localAddress here whatever their family, and its
+	 * scripts hand them to `ip`, which takes either. */
+	addr_key(c, "HOST_ADDRESS", AF_UNSPEC, &nc->host4);
 	addr_key(c, "HOST_ADDRESS6", AF_INET6, &nc->host6);
-	addr_key(c, "LOCAL_ADDRESS", AF_INET, &nc->local4);
+	addr_key(c, "LOCAL_ADDRESS", AF_UNSPEC, &nc->local4);
 	addr_key(c, "LOCAL_ADDRESS6", AF_INET6, &nc->local6);
+	/* Each is a default route in the container: `ip` refuses the second one with "File
+	 * exists", and the scripts' init stops there; say so before anything changes. */
+	if (nc->host4.family == AF_INET6 && addr_set(&nc->host6))
+		die(EXIT_CONFIG, "HOST_ADDRESS6 '%s': HOST_ADDRESS is IPv6 too, and a container has "
+		    "one IPv6 default route", msg_esc(conf_get(c, "HOST_ADDRESS6")));
 	v = conf_get(c, "LOCAL_MAC_ADDRESS");
 	if (v && *v) {
 		if (mac_parse(v, nc->mac, &why) < 0)
@@ -314,6 +334,13 @@ void netconf_load(struct netconf *nc, const struct conf *c, const char *name)
 	v = conf_get(c, "EXTRA_VETHS");
 	if (v && veths_parse(v, &nc->veths, &nc->n_veths, err, sizeof(err)) < 0)
 		die(EXIT_CONFIG, "EXTRA_VETHS: %s", err);
+	for (size_t i = 0; i < nc->n_veths; i++) {
+		const struct veth *e = &nc->veths[i];
+
+		snprintf(err, sizeof(err), "EXTRA_VETHS: veth '%s': ", e->name);
+		for (size_t k = 0; k < sizeof(veth_keys) / sizeof(veth_keys[0]); k++)
+			addr_check(err, veth_keys[k].key, NULL, (const void *)((const char *)e + veth_keys[k].off));
+	}
 }
 
 void netconf_free(struct netconf *nc)

@@ -31,12 +31,14 @@ static inline int addr_set(const struct ipaddr *a)
 struct veth {
 	char *name;
 	char *host_bridge;        /* NULL when none */
-	struct ipaddr host4, host6, local4, local6; /* family 0 when unset */
+	struct ipaddr host4, host6, local4, local6; /* as in netconf; family 0 when unset */
 };
 
 struct netconf {
 	char *ve, *vb;            /* "ve-NAME" and "vb-NAME" (altnames when NAME is long) */
 	const char *host_bridge;  /* HOST_BRIDGE, NULL when unset or empty */
+	/* HOST_ADDRESS, LOCAL_ADDRESS (4: either family, as the module writes them) and the
+	 * IPv6-only HOST_ADDRESS6, LOCAL_ADDRESS6; each usable (addr_usable) or unset */
 	struct ipaddr host4, host6, local4, local6;
 	int has_mac;
 	unsigned char mac[6];     /* LOCAL_MAC_ADDRESS */
@@ -45,7 +47,8 @@ struct netconf {
 };
 
 /* Read and check the network keys of C for container NAME; dies with EXIT_CONFIG naming
- * the key, the value and what is wrong. */
+ * the key, the value and what is wrong. An IPv6 HOST_ADDRESS with HOST_ADDRESS6 set is
+ * refused: two IPv6 default routes, of which `ip` refuses the second. */
 void netconf_load(struct netconf *nc, const struct conf *c, const char *name);
 void netconf_free(struct netconf *nc);
 /* Any of HOST_ADDRESS(6), LOCAL_ADDRESS(6) set (the scripts' any_address). */

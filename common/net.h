@@ -18,6 +18,9 @@ int addr_parse(const char *s, int family, struct ipaddr *a, const char **why);
 int addr_prefix(const struct ipaddr *a);
 /* "ADDR/PREFIX" (or "ADDR" when no prefix was given) into BUF. */
 const char *addr_format(const struct ipaddr *a, char *buf, size_t len);
+/* 0, or -1 with *WHY when A makes no sense as a container's host or local address:
+ * unspecified, a /0 prefix, 255.255.255.255, multicast or loopback. */
+int addr_usable(const struct ipaddr *a, const char **why);
 /* "aa:bb:cc:dd:ee:ff" (case-insensitive); a multicast or all-zero MAC is refused. */
 int mac_parse(const char *s, unsigned char mac[6], const char **why);
 

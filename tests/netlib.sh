@@ -59,5 +59,7 @@ NET_CASES=(
 	"bridged|HOST_BRIDGE=br0;LOCAL_ADDRESS=10.233.5.2/24;LOCAL_ADDRESS6=fc00:5::2/64"
 	"extras|HOST_ADDRESS=10.233.6.1;LOCAL_ADDRESS=10.233.6.2;EXTRA_VETHS=vx1,hostBridge=br1 vx2,hostAddress=10.233.7.1,localAddress=10.233.7.2,hostAddress6=fc00:7::1,localAddress6=fc00:7::2"
 	"averyverylongname|HOST_ADDRESS=10.233.8.1;LOCAL_ADDRESS=10.233.8.2;HOST_ADDRESS6=fc00:8::1;LOCAL_ADDRESS6=fc00:8::2"
+	"v6inv4|HOST_ADDRESS=fd75:74:136::1;LOCAL_ADDRESS=fd75:74:136::2"
+	"v6inv4more|HOST_ADDRESS=fc00:a::1;LOCAL_ADDRESS=fc00:a::2/64;LOCAL_ADDRESS6=fc00:b::2;EXTRA_VETHS=vx6,hostAddress=fc00:c::1,localAddress=fc00:c::2"
 )
 

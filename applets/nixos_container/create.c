@@ -60,13 +60,9 @@ static struct conf *parsed; /* kept to the end */
 static void read_used(void)
 {
 	static const char *keys[] = { "HOST_ADDRESS", "LOCAL_ADDRESS", "HOST_ADDRESS6", "LOCAL_ADDRESS6" };
-	const char *dir = config_dir();
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	size_t cap = 65536, len;
-	static char *buf; /* a broken conf ends in die(): still reachable then */
-	char err[512], file[NAME_MAX_LEN + 8], path[4096];
-
-	buf = xmalloc(cap);
+	int dfd = open(config_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	static struct confbuf b; /* reachable when a check exits */
+	char err[512];
 
 	conf_names(&confs);
 	/* kept to the end: freeing each would hand memory back and forth with the kernel */
@@ -75,34 +71,10 @@ static void read_used(void)
 	for (size_t i = 0; i < confs.n; i++) {
 		struct conf *cp = &parsed[i];
 		const char *v, *name = confs.v[i];
-		ssize_t n = 0;
-		int fd;
 
-		snprintf(file, sizeof(file), "%s.conf", name);
-		if ((fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
-			if (errno == ENOENT)
-				continue;
-			die(EXIT_FAIL, "read %s/%s to find a free address: %s", msg_esc(dir), msg_esc(file),
-			     strerror(errno));
-		}
-		/* a short read of a regular file is its end */
-		for (len = 0;;) {
-			if (len == cap)
-				buf = xrealloc(buf, cap *= 2);
-			if ((n = read(fd, buf + len, cap - len)) < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			len += (size_t)n;
-			if (len < cap || len > CONF_MAX_SIZE)
-				break;
-		}
-		close(fd);
-		snprintf(path, sizeof(path), "%s/%s", dir, file);
-		if (n < 0)
-			die(EXIT_FAIL, "read %s to find a free address: %s", msg_esc(path), strerror(errno));
-		if (envfile_parse(cp, path, buf, len, err, sizeof(err)) < 0)
-			die(EXIT_CONFIG, "%s (every conf is read to find a free address)", err);
+		/* one bad conf must not stop every create: what can be read of it counts */
+		if (read_conf(dfd, name, cp, &b, err, sizeof(err)) < 0)
+			warn_msg("%s (its addresses that can be read count as used)", err);
 		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 			use_value(conf_file_get(cp, keys[k]), name);
 		if ((v = conf_file_get(cp, "EXTRA_VETHS"))) {
@@ -120,33 +92,59 @@ static void read_used(void)
 			}
 		}
 	}
-	free(buf);
+	free(b.buf);
+	b.buf = NULL;
 	if (dfd >= 0)
 		close(dfd);
 }
 
-/* The conf that uses address V, or NULL. */
-static const char *user_of(uint32_t v)
+/* The conf that uses an address in [LO, HI], or NULL. */
+static const char *user_of(uint32_t lo, uint32_t hi)
 {
 	for (size_t i = 0; i < n_used; i++)
-		if (used[i].lo <= v && v <= used[i].hi)
+		if (used[i].lo <= hi && lo <= used[i].hi)
 			return used[i].conf;
 	return NULL;
 }
 
-/* The user's --host-address/--local-address value VAL checked, as an IPv4 address. */
+/* The user's --host-address/--local-address value VAL checked, as an IPv4 address: one
+ * that makes sense, and whose subnet (with a prefix) no conf uses either. */
 static uint32_t check_given(const char *opt, const char *val)
 {
 	struct ipaddr a;
 	const char *why, *by;
-	uint32_t v;
+	uint32_t v, mask;
 
-	if (addr_parse(val, AF_INET, &a, &why) < 0)
+	if (addr_parse(val, AF_INET, &a, &why) < 0 || addr_usable(&a, &why) < 0)
 		die_usage("--%s '%s': %s", opt, msg_esc(val), why);
 	v = (uint32_t)a.bytes[0] << 24 | (uint32_t)a.bytes[1] << 16 | (uint32_t)a.bytes[2] << 8 | a.bytes[3];
-	if ((by = user_of(v)))
+	mask = a.prefix < 0 || a.prefix >= 32 ? 0xffffffffu : 0xffffffffu << (32 - a.prefix);
+	if ((by = user_of(v & mask, v | ~mask)))
 		die(EXIT_FAIL, "address %s is in use by container '%s'", msg_esc(val), msg_esc(by));
 	return v;
+}
+
+/* Out of addresses: say which confs took them (the first three). */
+static noreturn void out_of_addresses(void)
+{
+	char list[600] = "";
+	size_t len = 0;
+	int n = 0;
+
+	for (uint32_t h = 0x0ae90101u; h < 0x0ae9ff01u; h += 256) {
+		const char *u = user_of(h, h + 1);
+		char q[200];
+
+		snprintf(q, sizeof(q), "'%s'", msg_esc(u));
+		if (strstr(list, q))
+			continue;
+		if (n++ == 3) {
+			snprintf(list + len, sizeof(list) - len, " and more");
+			break;
+		}
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", n > 1 ? ", " : "", q);
+	}
+	die(EXIT_FAIL, "out of IP addresses (in use by %s)", list);
 }
 
 static int kernel_has_altnames(void)
@@ -222,13 +220,13 @@ int cmd_create(void)
 			for (int n = 1; n < 255 && !*host; n++) {
 				uint32_t h = 0x0ae90001u | (uint32_t)n << 8;
 
-				if (!user_of(h) && !user_of(h + 1)) {
+				if (!user_of(h, h) && !user_of(h + 1, h + 1)) {
 					snprintf(host, sizeof(host), "10.233.%d.1", n);
 					snprintf(local, sizeof(local), "10.233.%d.2", n);
 				}
 			}
 			if (!*host)
-				die(EXIT_FAIL, "out of IP addresses");
+				out_of_addresses();
 		}
 	}
 	conf = nc_conf_text(&o, host, local);
@@ -236,6 +234,8 @@ int cmd_create(void)
 	close(lock);
 	if (*host)
 		fprintf(stderr, "host IP is %s, container IP is %s\n", host, local);
+	else
+		fprintf(stderr, "using host network\n");
 
 	/* the per-container directory is 0700: host users must not reach into the guest's; it
 	 * is shared, and stays */
@@ -256,7 +256,7 @@ int cmd_create(void)
 
 		if (rc)
 			create_failed("failed to set initial container configuration (%s)",
-				      rc < 0 ? strerror(errno) : "nix-env failed");
+				      rc < 0 ? errmsg(errno) : "nix-env failed");
 	} else {
 		char why[512];
 
@@ -266,8 +266,8 @@ int cmd_create(void)
 				create_failed("make %s: %s", msg_esc(p.root), strerror(errno));
 		}
 		if (write_nixos_config(2) < 0)
-			create_failed("write %s: %s", msg_esc(p.nixos_config), strerror(errno));
-		if (build_nixos(why, sizeof(why)))
+			create_failed("write %s: %s", msg_esc(p.nixos_config), errmsg(errno));
+		if (build_nixos(why, sizeof(why), 0))
 			create_failed("failed to build initial container configuration (%s)", why);
 	}
 	/* the commit: the conf, then no journal */

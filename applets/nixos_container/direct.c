@@ -34,8 +34,12 @@ static int state_read(const char *path, struct state *s)
 	int ok;
 
 	memset(s, 0, sizeof(*s));
-	if (!(buf = read_file(path, 65536, &len)))
+	if (!(buf = read_file(path, 65536, &len))) {
+		/* not "down": whoever cannot read it cannot tell */
+		if (errno == EACCES)
+			die(EXIT_PERM, "read %s: %s (root is needed)", msg_esc(path), strerror(errno));
 		return 0;
+	}
 	ok = envfile_parse(&c, path, buf, len, err, sizeof(err)) == 0;
 	free(buf);
 	if (ok) {

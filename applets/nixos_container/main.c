@@ -44,13 +44,15 @@ const char nixos_container_usage[] =
 	"\n"
 	"list     The NAMEs of *.conf, sorted (podman's libpod, containers, registries skipped\n"
 	"         in a dir named containers). --json: [{name, status, ip, host_ip,\n"
-	"         private_network, auto_start, declarative}].\n"
+	"         private_network, auto_start, declarative}], error: a bad conf's.\n"
 	"create   Under the flock /run/lock/nixos-container: refuse an existing NAME (with\n"
 	"         --ensure-unique-name take the first free of NAME, NAME-0, NAME-1... and print\n"
 	"         it); take 10.233.N.1 and .2 (N 1-254), the first pair no conf uses: every\n"
 	"         HOST_/LOCAL_ADDRESS(6) and EXTRA_VETHS address, a prefix counting its whole\n"
-	"         subnet, IPv4-mapped IPv6 too; else `out of IP addresses`. Given addresses are\n"
-	"         checked the same way. The conf: PRIVATE_NETWORK=1, HOST_ADDRESS,\n"
+	"         subnet, IPv4-mapped IPv6 too (a bad conf: what can be read, and a warning);\n"
+	"         else `out of IP addresses (in use by CONFS)`. Given addresses: their subnet\n"
+	"         checked the same way; unspecified, /0, broadcast, multicast, loopback refused.\n"
+	"         The conf: PRIVATE_NETWORK=1, HOST_ADDRESS,\n"
 	"         LOCAL_ADDRESS, HOST_BRIDGE, HOST_PORT ([tcp:|udp:]HOST[:CONT],...), AUTO_START,\n"
 	"         FLAKE; --use-host-network: PRIVATE_NETWORK=0, no address. It waits in the\n"
 	"         journal CONF_DIR/.NAME.creating (flock held; it names what create makes\n"
@@ -61,15 +63,17 @@ const char nixos_container_usage[] =
 	"         same links (system -> system-N-link -> P); --flake: `nix build` of\n"
 	"         REF#nixosConfigurations.\"ATTR\".config.system.build.toplevel (ATTR: container),\n"
 	"         then nix-env --set; else write ROOT/etc/nixos/configuration.nix (--config S\n"
-	"         in it, or imports = [ --config-file ]) and build a copy of it in restricted\n"
-	"         mode: `nix-env -p PROFILE --option restrict-eval true --option nix-path ''\n"
-	"         -I nixpkgs=<nixpkgs> [-I NIXOS/..] [-I CONFIG-FILE] -I nixos-config=COPY\n"
-	"         -f NIXOS --set -A system` (NIXOS: --nixos-path, else <nixpkgs/nixos>).\n"
-	"         A failure removes all that create made, nothing else.\n"
+	"         in it, or imports = [ --config-file ]; boot.isNspawnContainer when NIXOS's\n"
+	"         lib.version is 25.11pre-git or newer, else boot.isContainer) and build a copy\n"
+	"         of it in restricted mode: `nix-env -p PROFILE --option restrict-eval true\n"
+	"         --option nix-path '' -I nixpkgs=<nixpkgs> [-I NIXOS/..] [-I CONFIG-FILE]\n"
+	"         -I nixos-config=COPY -f NIXOS --set -A system` (NIXOS: --nixos-path, else\n"
+	"         <nixpkgs/nixos>). A failure removes all that create made, nothing else.\n"
 	"         Names over 11 characters need interface altnames (Linux 5.8+; nspawn hashes\n"
 	"         ve-NAME then); '_' and a trailing '-' are refused (nspawn takes neither).\n"
-	"destroy  Refuse a declarative container (conf not writable); terminate it if it\n"
-	"         runs; remove profile, GC roots, root (mounts below detached first, immutable\n"
+	"destroy  Refuse a declarative container (conf in the Nix store) and a conf that\n"
+	"         cannot be removed (read-only config dir); terminate it if it\n"
+	"         runs; remove profile, GC roots, root (mounts on and below it detached, immutable\n"
 	"         flags cleared, no other file system entered), runtime files, conf.\n"
 	"start    systemd: `systemctl start container@NAME`. Else: container-prestart NAME;\n"
 	"         container-start NAME detached (own session, cgroup ncbox/NAME, output to\n"
@@ -85,7 +89,8 @@ const char nixos_container_usage[] =
 	"status   up, down, or starting while it starts (systemd: ActiveState activating;\n"
 	"         else a start under way); missing conf: gone. --json: {name, status, leader}.\n"
 	"update   Rebuild from --config, --config-file, --flake, --system-path or the conf's\n"
-	"         FLAKE, as create; if it runs, `reloading container...` and `systemctl reload`,\n"
+	"         FLAKE, as create (on 25.11 or newer, a config or flake without\n"
+	"         boot.isNspawnContainer = true is refused, as upstream); if it runs, `reloading container...` and `systemctl reload`,\n"
 	"         or without systemd SYSTEM_PATH/bin/switch-to-configuration test in it.\n"
 	"login    systemd: `machinectl login -- NAME`; else the container's `login`.\n"
 	"root-login  root's login shell in the container, as run starts commands.\n"
@@ -99,15 +104,16 @@ const char nixos_container_usage[] =
 	"         no_new_privs and seccomp filters (read with ptrace: not under a filter itself).\n"
 	"show-ip  LOCAL_ADDRESS, else LOCAL_ADDRESS6, without prefix.\n"
 	"show-host-key  ROOT/etc/ssh/ssh_host_ed25519_key.pub, else the ecdsa one, resolved\n"
-	"         inside ROOT as the container would (a symlink never leads to the host's).\n"
+	"         inside ROOT as the container would (a symlink never leads to the host's);\n"
+	"         a regular file only, its control characters printed escaped (\\xNN).\n"
 	"\n"
 	"Passed to nix-env and nix build: --log-format X, --option N V, --impure,\n"
 	"--update-input X, --override-input I R, --commit-lock-file, --no-registries,\n"
-	"--no-update-lock-file, --no-write-lock-file, --no-allow-dirty, --recreate-lock-file.\n"
+	"--no-update-lock-file, --no-write-lock-file, --no-allow-dirty, --recreate-lock-file, --refresh.\n"
 	"--signal is ignored, as by the Perl tool.\n"
 	"\n"
 	"Errors: one line, `nixos-container: COMMAND: NAME: what failed`. Exit: 0 ok, 1 failed,\n"
-	"2 usage, 3 bad conf or name, 5 no such container (status prints gone too), 6 create:\n"
+	"2 usage, 3 bad conf or name, 4 not root (status), 5 no such container (status prints gone too), 6 create:\n"
 	"exists; run: COMMAND's status, 128+signal, 126/127 not executable/found.\n";
 
 static void print_json_str(const char *s)
@@ -149,7 +155,7 @@ static const char *bare_addr(const char *v, int family, char *buf, size_t len)
 /* LOCAL_ADDRESS, else LOCAL_ADDRESS6 (with HOST: the HOST_ ones), bare, into BUF. */
 static const char *conf_ip(const struct conf *c, int host, char *buf, size_t len)
 {
-	const char *ip = bare_addr(conf_file_get(c, host ? "HOST_ADDRESS" : "LOCAL_ADDRESS"), AF_INET, buf, len);
+	const char *ip = bare_addr(conf_file_get(c, host ? "HOST_ADDRESS" : "LOCAL_ADDRESS"), AF_UNSPEC, buf, len);
 
 	return ip ? ip : bare_addr(conf_file_get(c, host ? "HOST_ADDRESS6" : "LOCAL_ADDRESS6"), AF_INET6, buf, len);
 }
@@ -157,8 +163,10 @@ static const char *conf_ip(const struct conf *c, int host, char *buf, size_t len
 static int cmd_list(void)
 {
 	static struct conf *parsed; /* kept to the end: freeing each would hand memory back and forth */
+	static struct confbuf b;
 	struct strv names = { 0 };
 	const char **st = NULL;
+	int dfd;
 
 	conf_names(&names);
 	if (!o.json) {
@@ -169,17 +177,20 @@ static int cmd_list(void)
 	}
 	st = xmalloc((names.n + 1) * sizeof(*st));
 	be->statuses(&names, st);
+	dfd = open(config_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	putchar('[');
 	parsed = xmalloc((names.n + 1) * sizeof(*parsed));
 	memset(parsed, 0, (names.n + 1) * sizeof(*parsed));
 	for (size_t i = 0; i < names.n; i++) {
 		struct conf *c = &parsed[i];
 		const char *pn, *as;
-		char ip[64], hip[64], conf[4096];
+		char ip[64], hip[64], conf[4096], err[512];
+		int bad = read_conf(dfd, names.v[i], c, &b, err, sizeof(err)) < 0;
 
+		/* a bad conf is marked, and the others are listed all the same */
+		if (bad)
+			warn_msg("%s", err);
 		snprintf(conf, sizeof(conf), "%s/%s.conf", config_dir(), names.v[i]);
-		if (envfile_load(c, conf) < 0 && errno != ENOENT)
-			exit(EXIT_CONFIG);
 		pn = conf_file_get(c, "PRIVATE_NETWORK");
 		as = conf_file_get(c, "AUTO_START");
 		printf("%s{\"name\":", i ? "," : "");
@@ -187,11 +198,19 @@ static int cmd_list(void)
 		printf(",\"status\":\"%s\",", st[i]);
 		print_json_opt("ip", conf_ip(c, 0, ip, sizeof(ip)), 0);
 		print_json_opt("host_ip", conf_ip(c, 1, hip, sizeof(hip)), 0);
-		printf("\"private_network\":%s,\"auto_start\":%s,\"declarative\":%s}",
+		printf("\"private_network\":%s,\"auto_start\":%s,\"declarative\":%s",
 		       pn && !strcmp(pn, "1") ? "true" : "false", as && !strcmp(as, "1") ? "true" : "false",
-		       access(conf, W_OK) < 0 ? "true" : "false");
+		       conf_declarative(conf) ? "true" : "false");
+		if (bad) {
+			fputs(",\"error\":", stdout);
+			print_json_str(err);
+		}
+		putchar('}');
 	}
 	printf("]\n");
+	if (dfd >= 0)
+		close(dfd);
+	free(b.buf);
 	free(st);
 	strv_free(&names);
 	return 0;
@@ -202,10 +221,9 @@ static int cmd_status(void)
 	const char *st;
 	pid_t leader = 0;
 
-	if (!conf_present()) {
+	if (!conf_present())
 		printf(o.json ? "{\"name\":\"%s\",\"status\":\"gone\",\"leader\":null}\n" : "gone\n", o.name);
-		die(EXIT_NOCONTAINER, "container '%s' does not exist", o.name);
-	}
+	need_conf();
 	st = be->status();
 	if (!o.json) {
 		printf("%s\n", st);
@@ -248,15 +266,20 @@ static int cmd_terminate(void)
 static int cmd_destroy(void)
 {
 	const char *gone[] = { p.profile, p.gcroots, p.root, p.log, p.state };
-	int lock;
+	int lock = -1, present = conf_present();
 
-	if (!conf_present())
+	if (!present)
 		return destroy_journal(), 0;
-	if (access(p.conf, W_OK) < 0)
+	if (present > 0 && conf_declarative(p.conf))
 		die(EXIT_FAIL, "cannot destroy declarative container (remove it from your configuration.nix instead)");
+	/* a conf that cannot go: say so before anything else goes */
+	if (access(config_dir(), W_OK) < 0)
+		die_sys(EXIT_FAIL, "remove", msg_esc(p.conf));
 	if (strcmp(be->status(), "down") && be->terminate())
 		die(EXIT_FAIL, "failed to terminate container");
-	lock = lock_conf();
+	/* a conf that leads nowhere starts nothing: no lock to take on it */
+	if (present > 0)
+		lock = lock_conf();
 	destroy_journal();
 	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
 		char *failed;
@@ -266,7 +289,8 @@ static int cmd_destroy(void)
 	}
 	if (unlink(p.conf) < 0)
 		die_sys(EXIT_FAIL, "remove", msg_esc(p.conf));
-	close(lock);
+	if (lock >= 0)
+		close(lock);
 	return 0;
 }
 
@@ -312,6 +336,7 @@ static int cmd_show_host_key(void)
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 	int root = open(p.root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd = -1;
 	char *fn = NULL, *key, proc[32];
+	struct stat st;
 	size_t len;
 
 	for (int i = 0; i < 2 && fd < 0; i++) {
@@ -324,9 +349,23 @@ static int cmd_show_host_key(void)
 			fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
 	}
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	/* a FIFO or a device there would hang us, or read as an empty key */
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)))
+		die(EXIT_FAIL, "read host key: %s: not a regular file", msg_esc(fn));
 	if (fd < 0 || !(key = read_file(proc, 1 << 20, &len)))
 		die_sys(EXIT_FAIL, "read host key", msg_esc(fn));
-	fwrite(key, 1, len, stdout);
+	/* the container wrote it: its control characters reach no terminal as they are */
+	for (char *l = key, *e; l < key + len; l = e + 1) {
+		char *x;
+
+		if (!(e = memchr(l, '\n', (size_t)(key + len - l))))
+			e = key + len;
+		x = escape(l, (size_t)(e - l), len);
+		fputs(x, stdout);
+		free(x);
+		if (e < key + len)
+			putchar('\n');
+	}
 	free(key);
 	free(fn);
 	close(fd);
@@ -377,7 +416,7 @@ int nixos_container_main(int argc, char **argv)
 	err_context("%s", o.cmd->name);
 	if (o.cmd->max)
 		set_name(o.name);
-	if ((o.cmd->flags & NC_CONF) && !conf_present())
-		die(EXIT_NOCONTAINER, "container '%s' does not exist", o.name);
+	if (o.cmd->flags & NC_CONF)
+		need_conf();
 	return o.cmd->fn();
 }

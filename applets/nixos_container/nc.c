@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -45,7 +46,7 @@ int conf_present(void)
 		return 1;
 	if (errno != ENOENT)
 		die_sys(EXIT_FAIL, "read", msg_esc(p.conf));
-	return 0;
+	return lstat(p.conf, &st) == 0 ? -1 : 0;
 }
 
 /* Hold the container's conf locked (start, stop, destroy one at a time); dies when the
@@ -66,6 +67,16 @@ int lock_conf(void)
 	if (fstat(fd, &a) < 0 || stat(p.conf, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
 		die(EXIT_NOCONTAINER, "container '%s' does not exist", o.name);
 	return fd;
+}
+
+void need_conf(void)
+{
+	int r = conf_present();
+
+	if (r < 0)
+		die(EXIT_CONFIG, "%s: symlink that leads nowhere (destroy removes it)", msg_esc(p.conf));
+	if (!r)
+		die(EXIT_NOCONTAINER, "container '%s' does not exist", o.name);
 }
 
 static int is_podman_conf(const char *dir, const char *stem)
@@ -104,4 +115,63 @@ void conf_names(struct strv *out)
 	closedir(d);
 	if (out->n)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+}
+
+int read_conf(int dfd, const char *name, struct conf *c, struct confbuf *b, char *err, size_t errlen)
+{
+	char file[NAME_MAX_LEN + 8], path[4096];
+	struct stat st;
+	ssize_t n = 0;
+	size_t len = 0;
+	int fd;
+
+	snprintf(file, sizeof(file), "%s.conf", name);
+	snprintf(path, sizeof(path), "%s/%s", config_dir(), file);
+	if ((fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
+		if (errno != ENOENT)
+			return msgf(err, errlen, "read %s: %s", msg_esc(path), strerror(errno)), -1;
+		if (fstatat(dfd, file, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return msgf(err, errlen, "%s: symlink that leads nowhere", msg_esc(path)), -1;
+		return 0; /* gone meanwhile */
+	}
+	/* a short read of a regular file is its end */
+	for (;;) {
+		if (len == b->cap)
+			b->buf = xrealloc(b->buf, b->cap = b->cap ? b->cap * 2 : 65536);
+		if ((n = read(fd, b->buf + len, b->cap - len)) < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len < b->cap || len > CONF_MAX_SIZE)
+			break;
+	}
+	close(fd);
+	if (n < 0)
+		return msgf(err, errlen, "read %s: %s", msg_esc(path), strerror(errno)), -1;
+	if (envfile_parse(c, path, b->buf, len, err, errlen) == 0)
+		return 0;
+	/* the lines that are env file lines still count */
+	for (size_t i = 0, e; i < len; i = e + 1) {
+		char skip[8];
+
+		for (e = i; e < len && b->buf[e] != '\n'; e++)
+			;
+		envfile_parse(c, path, b->buf + i, e - i, skip, sizeof(skip));
+	}
+	return -1;
+}
+
+const char *errmsg(int e)
+{
+	return e == ELOOP ? "a symlink, which is not followed" : strerror(e);
+}
+
+int conf_declarative(const char *path)
+{
+	char *real = realpath(path, NULL);
+	int r = real && !strncmp(real, "/nix/store/", 11);
+
+	free(real);
+	return r;
 }

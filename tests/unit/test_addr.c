@@ -32,6 +32,17 @@ static void bad(const char *s, int family, const char *want_why)
 	   s ? s : "(null)", want_why, r, why ? why : "(null)");
 }
 
+/* S parses; addr_usable gives WANT_WHY (NULL: usable). */
+static void usable(const char *s, const char *want_why)
+{
+	struct ipaddr a;
+	const char *why = NULL;
+	int r = addr_parse(s, AF_UNSPEC, &a, NULL) ? -2 : addr_usable(&a, &why);
+
+	ok(r == (want_why ? -1 : 0) && streq_null(why, want_why), "usable '%s': %s (got %d, %s)", s,
+	   want_why ? want_why : "yes", r, why ? why : "yes");
+}
+
 static void mac_good(const char *s, const unsigned char *want)
 {
 	unsigned char m[6] = {0};
@@ -146,6 +157,34 @@ int main(void)
 	       addr_parse(addr_format(&a, buf, sizeof(buf)), AF_INET6, &a, NULL) == 0 &&
 	       !strcmp(addr_format(&a, buf, sizeof(buf)), "fd00::1/64"),
 	   "format, parse, format");
+
+	UNIT("usable");
+	usable("10.233.1.2", NULL);
+	usable("10.233.1.2/24", NULL);
+	usable("1.0.0.0/8", NULL);
+	usable("223.255.255.254", NULL);
+	usable("240.0.0.1", NULL);
+	usable("128.0.0.1", NULL);
+	usable("255.255.255.254", NULL);
+	usable("fd75:74:136::2", NULL);
+	usable("fe80::1/64", NULL);
+	usable("::2", NULL);
+	usable("fe00::1", NULL);
+	usable("0.0.0.0", "unspecified address");
+	usable("0.0.0.0/32", "unspecified address");
+	usable("0.0.0.0/0", "a /0 prefix covers every address");
+	usable("10.0.0.1/0", "a /0 prefix covers every address");
+	usable("fd00::1/0", "a /0 prefix covers every address");
+	usable("255.255.255.255", "broadcast address");
+	usable("224.0.0.1", "multicast address");
+	usable("239.255.255.255", "multicast address");
+	usable("127.0.0.1", "loopback address");
+	usable("127.255.0.9/8", "loopback address");
+	usable("::", "unspecified address");
+	usable("::/128", "unspecified address");
+	usable("ff02::1", "multicast address");
+	usable("ff00::", "multicast address");
+	usable("::1", "loopback address");
 
 	UNIT("mac");
 	mac_good("02:00:00:00:00:01", (const unsigned char *)"\x02\x00\x00\x00\x00\x01");
