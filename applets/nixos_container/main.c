@@ -34,9 +34,9 @@ const char nixos_container_usage[] =
 	"before `--`, as --opt V or --opt=V, abbreviated while unambiguous. NAME: letters,\n"
 	"digits, '_', '-', not starting with '-', at most 64 bytes. umask 022, NIXOS_CONFIG=\"\".\n"
 	"\n"
-	"Files: CONF_DIR/NAME.conf (NCBOX_CONFIG_DIR, else /etc/nixos-containers, else\n"
-	"/etc/containers when only it exists; made 0755); the root STATE_DIR/NAME\n"
-	"(NCBOX_STATE_DIR, else /var/lib/nixos-containers or /var/lib/containers; made 0700);\n"
+	"Files: CONF_DIR/NAME.conf (NCBOX_CONFIG_DIR, else make's CONFDIR, by default\n"
+	"/etc/nixos-containers; made 0755); the root STATE_DIR/NAME (NCBOX_STATE_DIR, else\n"
+	"make's STATEDIR, by default /var/lib/nixos-containers; made 0700);\n"
 	"the profile NIX/profiles/per-container/NAME/system and NIX/gcroots/per-container/NAME\n"
 	"(NIX: NCBOX_NIX_STATE_DIR, else /nix/var/nix); RUN_DIR/NAME.state and .log without\n"
 	"systemd (NCBOX_RUN_DIR, else /run/containers with the old state dir, else\n"
@@ -72,9 +72,10 @@ const char nixos_container_usage[] =
 	"         Names over 11 characters need interface altnames (Linux 5.8+; nspawn hashes\n"
 	"         ve-NAME then); '_' and a trailing '-' are refused (nspawn takes neither).\n"
 	"destroy  Refuse a declarative container (conf in the Nix store) and a conf that\n"
-	"         cannot be removed (read-only config dir); terminate it if it\n"
-	"         runs; remove profile, GC roots, root (mounts on and below it detached, immutable\n"
-	"         flags cleared, no other file system entered), runtime files, conf.\n"
+	"         cannot be removed (read-only config dir); terminate it if it runs; systemd:\n"
+	"         disable an enabled container@NAME, reset a failed one; remove profile, GC\n"
+	"         roots, root (mounts on and below it detached, immutable flags cleared, no\n"
+	"         other file system entered), runtime files, conf.\n"
 	"start    systemd: `systemctl start container@NAME`. Else: container-prestart NAME;\n"
 	"         container-start NAME detached (own session, cgroup ncbox/NAME, output to\n"
 	"         RUN_DIR/NAME.log); once nspawn reports the container running\n"
@@ -277,6 +278,7 @@ static int cmd_destroy(void)
 		die_sys(EXIT_FAIL, "remove", msg_esc(p.conf));
 	if (strcmp(be->status(), "down") && be->terminate())
 		die(EXIT_FAIL, "failed to terminate container");
+	be->forget();
 	/* a conf that leads nowhere starts nothing: no lock to take on it */
 	if (present > 0)
 		lock = lock_conf();

@@ -27,6 +27,7 @@ struct backend {
 	int (*start)(void), (*stop)(void), (*terminate)(void), (*login)(void);
 	pid_t (*leader)(int must); /* its init's PID; 0 when not running, unless MUST (dies) */
 	void (*reload)(const struct conf *c); /* after update, in a running container */
+	void (*forget)(void); /* destroy: what the init system holds for NAME */
 };
 extern const struct backend *be;
 
