@@ -38,9 +38,10 @@ static int num(char *st, const char *key, int base, uint64_t *out)
 	return -1;
 }
 
-/* Copy PID's seccomp filters into C. PID must be in a ptrace-stop for the kernel to hand
- * them out: seize it, interrupt it, read, detach (passing on a signal it stopped for). */
-static int read_filters(pid_t pid, struct confine *c, int want)
+/* Copy PID's seccomp filters into C, every one until the kernel says there is no more.
+ * PID must be in a ptrace-stop for the kernel to hand them out: seize it, interrupt it,
+ * read, detach (passing on a signal it stopped for). */
+static int read_filters(pid_t pid, struct confine *c)
 {
 	int status, sig = 0, r = -1, e;
 	long n;
@@ -55,27 +56,21 @@ static int read_filters(pid_t pid, struct confine *c, int want)
 	}
 	if (status >> 16 == 0)
 		sig = WSTOPSIG(status);
-	c->filters = xmalloc((size_t)want * sizeof(*c->filters));
-	for (c->nfilters = 0; c->nfilters < want; c->nfilters++) {
-		struct confine_filter *f = &c->filters[c->nfilters];
-		struct seccomp_metadata md = { .filter_off = (uint64_t)c->nfilters };
+	for (;; c->nfilters++) {
+		struct sock_filter *insn = xmalloc(BPF_MAXINSNS * sizeof(*insn));
 
-		if ((n = ptrace_(PTRACE_SECCOMP_GET_FILTER, pid, (unsigned long)c->nfilters, NULL)) <= 0) {
-			errno = n ? errno : EPROTO;
-			goto out;
-		}
-		f->len = (unsigned short)n;
-		f->insn = xmalloc((size_t)n * sizeof(*f->insn));
-		if (ptrace_(PTRACE_SECCOMP_GET_FILTER, pid, (unsigned long)c->nfilters, f->insn) != n ||
-		    ptrace_(PTRACE_SECCOMP_GET_METADATA, pid, sizeof(md), &md) < 0)
-			goto out;
-		f->flags = (unsigned)(md.flags & SECCOMP_FILTER_FLAG_LOG);
+		c->filters = xrealloc(c->filters, (size_t)(c->nfilters + 1) * sizeof(*c->filters));
+		c->filters[c->nfilters] = (struct confine_filter){ insn, 0 };
+		if ((n = ptrace_(PTRACE_SECCOMP_GET_FILTER, pid, (unsigned long)c->nfilters, insn)) <= 0 ||
+		    n > BPF_MAXINSNS)
+			break;
+		c->filters[c->nfilters].len = (unsigned short)n;
 	}
-	/* one more would mean the count in status was stale: refuse rather than miss one */
-	if (ptrace_(PTRACE_SECCOMP_GET_FILTER, pid, (unsigned long)want, NULL) >= 0)
-		errno = EAGAIN;
-	else if (errno == ENOENT)
+	/* the end of the list, after one filter at least (the init is in filter mode) */
+	if (n < 0 && errno == ENOENT && c->nfilters)
 		r = 0;
+	else if (n >= 0)
+		errno = EPROTO;
 out:
 	e = errno;
 	ptrace_(PTRACE_DETACH, pid, 0, (void *)(long)sig);
@@ -87,7 +82,7 @@ int confine_read(pid_t pid, struct confine *c, const char **where)
 {
 	static const char *const capkeys[CAPS_N] = { "CapBnd", "CapEff", "CapPrm", "CapInh", "CapAmb" };
 	static char path[112];
-	uint64_t mode, nf = 0, nnp;
+	uint64_t mode, nnp;
 	char *st;
 	int r = -1;
 
@@ -104,15 +99,15 @@ int confine_read(pid_t pid, struct confine *c, const char **where)
 		goto out;
 	c->nnp = nnp == 1;
 	/* strict mode (1) cannot be copied onto a process that is to exec */
-	if (mode != 0 && (mode != 2 || num(st, "Seccomp_filters", 10, &nf) < 0 || nf < 1 || nf > 4096))
+	if (mode != 0 && mode != 2)
 		goto out;
 	r = 0;
 	if (mode == 2) {
-		r = read_filters(pid, c, (int)nf);
+		r = read_filters(pid, c);
 		/* the kernel hands filters only to a tracer without one, and with C/R built in */
 		snprintf(path, sizeof(path), "seccomp filters of PID %d%s", (int)pid,
-			 errno == EACCES ? " (ncbox runs under a seccomp filter itself)" :
-			 errno == EINVAL ? " (a kernel without CONFIG_CHECKPOINT_RESTORE)" : "");
+			 errno == EACCES ? " (ncbox is under a filter itself)" :
+			 errno == EINVAL ? " (no CONFIG_CHECKPOINT_RESTORE)" : "");
 	}
 out:
 	free(st);
@@ -127,7 +122,7 @@ static int install_filters(const struct confine *c, const char **where)
 	for (int i = 0; i < c->nfilters; i++) {
 		struct sock_fprog prog = { c->filters[i].len, c->filters[i].insn };
 
-		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, c->filters[i].flags, &prog) < 0)
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
 			return -1;
 	}
 	return 0;

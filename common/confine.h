@@ -8,7 +8,6 @@
 struct confine_filter {
 	struct sock_filter *insn;
 	unsigned short len;
-	unsigned flags; /* SECCOMP_FILTER_FLAG_LOG or 0 */
 };
 
 struct confine {
