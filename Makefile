@@ -15,6 +15,12 @@ DEPFLAGS   = -MMD -MP
 
 NC_SRC     := $(sort $(wildcard applets/nixos_container/*.c))
 APPLET_SRC := $(sort $(wildcard applets/*.c)) $(NC_SRC)
+
+# The config and state dirs: the units get them at install, the binary as its defaults
+# (common/conf.c); build/dirs changes when they do, and conf.c is built again.
+CONFDIR  ?= /etc/nixos-containers
+STATEDIR ?= /var/lib/nixos-containers
+DIRS     := $(CONFDIR) $(STATEDIR)
 COMMON_SRC := $(filter-out common/glibc_compat.c,$(sort $(wildcard common/*.c)))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
@@ -42,11 +48,16 @@ PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
 COMPDIR  ?= $(PREFIX)/share/bash-completion/completions
-CONFDIR  ?= /etc/nixos-containers
-STATEDIR ?= /var/lib/nixos-containers
 
-.PHONY: all dev tests check bench clean install
+.PHONY: all dev tests check bench clean install FORCE
 all: build/ncbox
+
+build/dirs: FORCE
+	@mkdir -p build
+	@[ "$$(cat $@ 2>/dev/null)" = '$(DIRS)' ] || echo '$(DIRS)' >$@
+CONF_OBJ := build/static/common/conf.o build/dev/common/conf.o build/fuzz/obj/common/conf.o
+$(CONF_OBJ): build/dirs
+$(CONF_OBJ): OBJ_DEFS = -DNCBOX_CONFDIR='"$(CONFDIR)"' -DNCBOX_STATEDIR='"$(STATEDIR)"'
 
 build/musl-inc/.stamp:
 	@mkdir -p build/musl-inc/sys
@@ -59,7 +70,7 @@ build/musl-inc/.stamp:
 
 build/static/%.o: %.c $(MUSL_INC)
 	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(STATIC_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(MUSL_CC) $(STATIC_CFLAGS) $(OBJ_DEFS) $(DEPFLAGS) -c -o $@ $<
 
 build/ncbox: $(STATIC_OBJ)
 	@test -f $(MNL_A) || { echo "missing $(MNL_A): run scripts/install-deps" >&2; exit 1; }
@@ -67,7 +78,7 @@ build/ncbox: $(STATIC_OBJ)
 
 build/dev/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(DEV_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(CC) $(DEV_CFLAGS) $(OBJ_DEFS) $(DEPFLAGS) -c -o $@ $<
 
 build/dev/ncbox: $(DEV_OBJ)
 	$(CC) $(DEV_LDFLAGS) -o $@ $(DEV_OBJ) $(DEV_LIBS)
@@ -103,7 +114,7 @@ FUZZ_OBJ    := $(patsubst %.c,build/fuzz/obj/%.o,$(COMMON_SRC) $(NC_SRC))
 .SECONDARY: $(FUZZ_OBJ)
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(CLANG) $(FUZZ_CFLAGS) $(OBJ_DEFS) $(DEPFLAGS) -c -o $@ $<
 
 build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
 	$(CLANG) $(FUZZ_CFLAGS) $(DEPFLAGS) -Icommon -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(DEV_LIBS)

@@ -390,27 +390,31 @@ void conf_free(struct conf *c)
 	strv_free(&c->warnings);
 }
 
-/* ENV when set; else NIXOS, unless only the pre-22.05 name PLAIN exists. */
-static const char *pick_dir(const char *env, const char *nixos, const char *plain)
+/* Built in by make (CONFDIR, STATEDIR: the same values the units get). Never guessed at
+ * run time: /etc/containers and /var/lib/containers are podman's on other hosts. */
+#ifndef NCBOX_CONFDIR
+#define NCBOX_CONFDIR "/etc/nixos-containers"
+#endif
+#ifndef NCBOX_STATEDIR
+#define NCBOX_STATEDIR "/var/lib/nixos-containers"
+#endif
+
+/* ENV when set and not empty, else DFLT. */
+static const char *env_or(const char *env, const char *dflt)
 {
 	const char *s = getenv(env);
-	struct stat st;
 
-	if (s && *s)
-		return s;
-	if (stat(nixos, &st) < 0 && errno == ENOENT && stat(plain, &st) == 0)
-		return plain;
-	return nixos;
+	return s && *s ? s : dflt;
 }
 
 const char *config_dir(void)
 {
-	return pick_dir("NCBOX_CONFIG_DIR", "/etc/nixos-containers", "/etc/containers");
+	return env_or("NCBOX_CONFIG_DIR", NCBOX_CONFDIR);
 }
 
 const char *state_dir(void)
 {
-	return pick_dir("NCBOX_STATE_DIR", "/var/lib/nixos-containers", "/var/lib/containers");
+	return env_or("NCBOX_STATE_DIR", NCBOX_STATEDIR);
 }
 
 const char *run_dir(void)
@@ -435,9 +439,7 @@ char *container_key(const char *name)
 
 const char *nix_state_dir(void)
 {
-	const char *n = getenv("NCBOX_NIX_STATE_DIR");
-
-	return n && *n ? n : "/nix/var/nix";
+	return env_or("NCBOX_NIX_STATE_DIR", "/nix/var/nix");
 }
 
 void ct_paths_free(struct ct_paths *p)

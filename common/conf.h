@@ -33,9 +33,9 @@ const char *conf_get(const struct conf *c, const char *key);
 const char *conf_file_get(const struct conf *c, const char *key);
 void conf_free(struct conf *c);
 
-/* NCBOX_CONFIG_DIR, else /etc/nixos-containers, else /etc/containers when only it exists. */
+/* NCBOX_CONFIG_DIR, else make's CONFDIR (/etc/nixos-containers). */
 const char *config_dir(void);
-/* NCBOX_STATE_DIR, else /var/lib/nixos-containers, else /var/lib/containers when only it exists. */
+/* NCBOX_STATE_DIR, else make's STATEDIR (/var/lib/nixos-containers). */
 const char *state_dir(void);
 
 /* NCBOX_RUN_DIR, else /run/containers beside the old /var/lib/containers state dir, else

@@ -1,9 +1,9 @@
 /* Confining a process that enters a container to what the container's init may do: its
- * capability sets, no_new_privs, groups and seccomp filters, copied from the init itself,
+ * capability sets, no_new_privs and seccomp filters, copied from the init itself,
  * so that whatever nspawn (or the admin's flags) gave it, the copy is exact. */
 #include <errno.h>
 #include <grp.h>
-#include <inttypes.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/ptrace.h>
 #include <linux/seccomp.h>
@@ -26,28 +26,22 @@ static long ptrace_(long req, pid_t pid, unsigned long addr, void *data)
 	return syscall(SYS_ptrace, req, (long)pid, addr, data);
 }
 
-/* The text after "KEY:" in a /proc/PID/status text, or NULL. */
-static char *after(char *st, const char *key)
+/* The number after "KEY:" in a /proc/PID/status text, in BASE, into *OUT; -1 when KEY
+ * is missing. */
+static int num(char *st, const char *key, int base, uint64_t *out)
 {
 	size_t n = strlen(key);
 
 	for (char *l = st; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
 		if (!strncmp(l, key, n) && l[n] == ':')
-			return l + n + 1;
-	return NULL;
+			return *out = strtoull(l + n + 1, NULL, base), 0;
+	return -1;
 }
 
-/* The number after "KEY:", in BASE, into *OUT; -1 when KEY is missing. */
-static int num(char *st, const char *key, int base, uint64_t *out)
-{
-	char *v = after(st, key);
-
-	return v ? (*out = strtoull(v, NULL, base), 0) : -1;
-}
-
-/* Copy PID's seccomp filters into C. PID must be in a ptrace-stop for the kernel to hand
- * them out: seize it, interrupt it, read, detach (passing on a signal it stopped for). */
-static int read_filters(pid_t pid, struct confine *c, int want)
+/* Copy PID's seccomp filters into C, every one until the kernel says there is no more.
+ * PID must be in a ptrace-stop for the kernel to hand them out: seize it, interrupt it,
+ * read, detach (passing on a signal it stopped for). */
+static int read_filters(pid_t pid, struct confine *c)
 {
 	int status, sig = 0, r = -1, e;
 	long n;
@@ -62,25 +56,21 @@ static int read_filters(pid_t pid, struct confine *c, int want)
 	}
 	if (status >> 16 == 0)
 		sig = WSTOPSIG(status);
-	c->filters = xmalloc((size_t)want * sizeof(*c->filters));
-	for (c->nfilters = 0; c->nfilters < want; c->nfilters++) {
-		struct confine_filter *f = &c->filters[c->nfilters];
-		struct seccomp_metadata md = { .filter_off = (uint64_t)c->nfilters };
+	for (;; c->nfilters++) {
+		struct sock_filter *insn = xmalloc(BPF_MAXINSNS * sizeof(*insn));
 
-		if ((n = ptrace_(PTRACE_SECCOMP_GET_FILTER, pid, (unsigned long)c->nfilters, NULL)) <= 0)
-			goto out;
-		f->len = (unsigned short)n;
-		f->insn = xmalloc((size_t)n * sizeof(*f->insn));
-		if (ptrace_(PTRACE_SECCOMP_GET_FILTER, pid, (unsigned long)c->nfilters, f->insn) != n ||
-		    ptrace_(PTRACE_SECCOMP_GET_METADATA, pid, sizeof(md), &md) < 0)
-			goto out;
-		f->flags = (unsigned)(md.flags & SECCOMP_FILTER_FLAG_LOG);
+		c->filters = xrealloc(c->filters, (size_t)(c->nfilters + 1) * sizeof(*c->filters));
+		c->filters[c->nfilters] = (struct confine_filter){ insn, 0 };
+		if ((n = ptrace_(PTRACE_SECCOMP_GET_FILTER, pid, (unsigned long)c->nfilters, insn)) <= 0 ||
+		    n > BPF_MAXINSNS)
+			break;
+		c->filters[c->nfilters].len = (unsigned short)n;
 	}
-	/* one more would mean the count in status was stale: refuse rather than miss one */
-	if (ptrace_(PTRACE_SECCOMP_GET_FILTER, pid, (unsigned long)want, NULL) >= 0)
-		errno = EAGAIN;
-	else if (errno == ENOENT)
+	/* the end of the list, after one filter at least (the init is in filter mode) */
+	if (n < 0 && errno == ENOENT && c->nfilters)
 		r = 0;
+	else if (n >= 0)
+		errno = EPROTO;
 out:
 	e = errno;
 	ptrace_(PTRACE_DETACH, pid, 0, (void *)(long)sig);
@@ -92,8 +82,8 @@ int confine_read(pid_t pid, struct confine *c, const char **where)
 {
 	static const char *const capkeys[CAPS_N] = { "CapBnd", "CapEff", "CapPrm", "CapInh", "CapAmb" };
 	static char path[112];
-	uint64_t mode, nf = 0, nnp, g;
-	char *st, *v, *end;
+	uint64_t mode, nnp;
+	char *st;
 	int r = -1;
 
 	memset(c, 0, sizeof(*c));
@@ -105,48 +95,53 @@ int confine_read(pid_t pid, struct confine *c, const char **where)
 	for (int i = 0; i < CAPS_N; i++)
 		if (num(st, capkeys[i], 16, &c->caps[i]) < 0)
 			goto out;
-	if (num(st, "NoNewPrivs", 10, &nnp) < 0 || num(st, "Seccomp", 10, &mode) < 0 || !(v = after(st, "Groups")))
+	if (num(st, "NoNewPrivs", 10, &nnp) < 0 || num(st, "Seccomp", 10, &mode) < 0)
 		goto out;
 	c->nnp = nnp == 1;
-	for (;; v = end) {
-		g = strtoul(v, &end, 10);
-		if (end == v)
-			break;
-		c->groups = xrealloc(c->groups, (size_t)(c->ngroups + 1) * sizeof(gid_t));
-		c->groups[c->ngroups++] = (gid_t)g;
-	}
 	/* strict mode (1) cannot be copied onto a process that is to exec */
-	if (mode != 0 && (mode != 2 || num(st, "Seccomp_filters", 10, &nf) < 0 || nf < 1 || nf > 4096))
+	if (mode != 0 && mode != 2)
 		goto out;
 	r = 0;
 	if (mode == 2) {
-		r = read_filters(pid, c, (int)nf);
+		r = read_filters(pid, c);
 		/* the kernel hands filters only to a tracer without one, and with C/R built in */
 		snprintf(path, sizeof(path), "seccomp filters of PID %d%s", (int)pid,
-			 errno == EACCES ? " (ncbox runs under a seccomp filter itself)" :
-			 errno == EINVAL ? " (a kernel without CONFIG_CHECKPOINT_RESTORE)" : "");
+			 errno == EACCES ? " (ncbox is under a filter itself)" :
+			 errno == EINVAL ? " (no CONFIG_CHECKPOINT_RESTORE)" : "");
 	}
 out:
 	free(st);
 	return r;
 }
 
-int confine_apply(const struct confine *c, const char **where)
+/* C's filters in the init's order: PTRACE_SECCOMP_GET_FILTER numbers them from the
+ * oldest, and the newest filter's verdict wins among equally strict ones. */
+static int install_filters(const struct confine *c, const char **where)
 {
-	*where = "groups";
-	if (setgroups((size_t)c->ngroups, c->groups) < 0)
-		return -1;
-	*where = "no_new_privs";
-	if (c->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -1;
-	/* in the init's order: PTRACE_SECCOMP_GET_FILTER numbers them from the oldest, and
-	 * the newest filter's verdict wins among equally strict ones */
 	*where = "seccomp filter";
 	for (int i = 0; i < c->nfilters; i++) {
 		struct sock_fprog prog = { c->filters[i].len, c->filters[i].insn };
 
-		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, c->filters[i].flags, &prog) < 0)
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
 			return -1;
 	}
-	return caps_set_exact(c->caps, where);
+	return 0;
+}
+
+int confine_apply(const struct confine *c, const char **where)
+{
+	/* installing a filter takes no_new_privs or CAP_SYS_ADMIN: when the init has neither,
+	 * the filters go first, and must then let capset and prctl through */
+	int early = !c->nnp && !(c->caps[CAPS_EFF] >> CAP_SYS_ADMIN & 1);
+
+	/* none: fewer than the init may have, never more (its are in its user namespace's IDs) */
+	*where = "groups";
+	if (setgroups(0, NULL) < 0)
+		return -1;
+	*where = "no_new_privs";
+	if (c->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	if ((early && install_filters(c, where) < 0) || caps_set_exact(c->caps, where) < 0)
+		return -1;
+	return early ? 0 : install_filters(c, where);
 }

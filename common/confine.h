@@ -8,26 +8,23 @@
 struct confine_filter {
 	struct sock_filter *insn;
 	unsigned short len;
-	unsigned flags; /* SECCOMP_FILTER_FLAG_LOG or 0 */
 };
 
 struct confine {
 	uint64_t caps[5]; /* enum caps_set order: bounding, effective, permitted, inheritable, ambient */
 	int nnp;
-	int ngroups;
-	gid_t *groups;
 	int nfilters;
 	struct confine_filter *filters; /* [0] the oldest, as the kernel numbers them */
 };
 
-/* Read the privileges of PID (a container's init): its capability sets, no_new_privs,
- * supplementary groups (/proc/PID/status) and seccomp filters (ptrace: PID is stopped for a
+/* Read the privileges of PID (a container's init): its capability sets, no_new_privs
+ * (/proc/PID/status) and seccomp filters (ptrace: PID is stopped for a
  * moment). Call on the host, before entering anything: reading filters needs CAP_SYS_ADMIN
  * and no seccomp filter of our own. 0, or -1 with errno and what failed in *WHERE (static). */
 int confine_read(pid_t pid, struct confine *c, const char **where);
 
-/* Give this process no privilege C lacks: groups, no_new_privs, its seccomp filters in the
- * init's order, then the exact capability sets. Call in
+/* Give this process no privilege C lacks: no supplementary groups, no_new_privs, its
+ * seccomp filters in the init's order, then the exact capability sets. Call in
  * the container, as its root, right before exec; on failure do not exec. 0, or -1 with
  * errno and what failed in *WHERE. */
 int confine_apply(const struct confine *c, const char **where);

@@ -357,14 +357,14 @@ void mounts_free(struct mountent *m, size_t n)
 	free(m);
 }
 
-/* Mount points strictly below DIR, deepest first. */
+/* Mount points at DIR and below it, deepest first. */
 static void mounts_below(const char *dir, struct strv *out)
 {
 	struct mountent *m;
 	size_t n = mounts_read(&m), dlen = strlen(dir);
 
 	for (size_t i = 0; i < n; i++)
-		if (!strncmp(m[i].dir, dir, dlen) && m[i].dir[dlen] == '/')
+		if (!strncmp(m[i].dir, dir, dlen) && (m[i].dir[dlen] == '/' || !m[i].dir[dlen]))
 			strv_push(out, xstrdup(m[i].dir));
 	mounts_free(m, n);
 	/* deepest first: a longer path is never the parent of a shorter one */
@@ -421,13 +421,8 @@ int remove_tree(const char *path, char **failed)
 		r.dev = st.st_dev;
 		rm_dir_contents(&r, fd);
 		close(fd);
-		/* PATH itself may be a mount point: then it goes once it is empty */
-		if (rmdir(path) < 0 && errno != ENOENT) {
-			int e = errno;
-
-			if (e != EBUSY || umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 || rmdir(path) < 0)
-				rm_fail(&r, e);
-		}
+		if (rmdir(path) < 0 && errno != ENOENT)
+			rm_fail(&r, errno);
 	}
 	if (!r.failed)
 		return 0;

@@ -19,8 +19,9 @@ int write_atomic(const char *path, const char *data, size_t len, mode_t mode, in
 /* Make PATH a symlink to TARGET, replacing what is there in one rename. */
 int symlink_atomic(const char *target, const char *path);
 
-/* rm -rf PATH on its own file system only: every mount below PATH is detached first (PATH
- * itself last, if it is one), immutable and append-only flags in the way are cleared,
+/* rm -rf PATH on its own file system only: every mount at PATH and below is detached first
+ * (what a bind mount showed stays where it came from), immutable and append-only flags in
+ * the way are cleared,
  * symlinks are removed, never followed. A missing PATH is fine. 0, or -1 with errno and
  * the first path that stayed in *FAILED (malloc'd; may be NULL). */
 int remove_tree(const char *path, char **failed);

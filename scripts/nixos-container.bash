@@ -7,7 +7,7 @@ _nixos_container() {
 	local cur prev cmd= name= i dashdash=0
 	local commands="list create destroy start stop restart terminate status update login root-login run show-ip show-host-key"
 	local nix="--log-format --option --impure --update-input --override-input --commit-lock-file --no-registries
-		--no-update-lock-file --no-write-lock-file --no-allow-dirty --recreate-lock-file"
+		--no-update-lock-file --no-write-lock-file --no-allow-dirty --recreate-lock-file --refresh"
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}

@@ -41,6 +41,7 @@ static const struct opt {
 	{ "no-write-lock-file", O_NIX0, 0 },
 	{ "no-allow-dirty", O_NIX0, 0 },
 	{ "recreate-lock-file", O_NIX0, 0 },
+	{ "refresh", O_NIX0, 0 },
 };
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -104,6 +105,15 @@ int nc_args_parse(struct nc_args *a, int argc, char **argv, char *err, size_t er
 		if (!strcmp(arg, "--")) {
 			dashdash = 1;
 			continue;
+		}
+		/* -x that no option begins with is a NAME (name_check refuses it), not the option --x */
+		if (arg[1] != '-') {
+			char e[16] = "";
+
+			if (!find_opt(arg + 1, strcspn(arg + 1, "="), e, sizeof(e)) && !strncmp(e, "unknown", 7)) {
+				strv_push(&a->args, arg);
+				continue;
+			}
 		}
 		name = arg + (arg[1] == '-' ? 2 : 1);
 		eq = strchr(name, '=');

@@ -234,6 +234,8 @@ int cmd_create(void)
 	close(lock);
 	if (*host)
 		fprintf(stderr, "host IP is %s, container IP is %s\n", host, local);
+	else
+		fprintf(stderr, "using host network\n");
 
 	/* the per-container directory is 0700: host users must not reach into the guest's; it
 	 * is shared, and stays */
@@ -254,7 +256,7 @@ int cmd_create(void)
 
 		if (rc)
 			create_failed("failed to set initial container configuration (%s)",
-				      rc < 0 ? strerror(errno) : "nix-env failed");
+				      rc < 0 ? errmsg(errno) : "nix-env failed");
 	} else {
 		char why[512];
 
@@ -264,8 +266,8 @@ int cmd_create(void)
 				create_failed("make %s: %s", msg_esc(p.root), strerror(errno));
 		}
 		if (write_nixos_config(2) < 0)
-			create_failed("write %s: %s", msg_esc(p.nixos_config), strerror(errno));
-		if (build_nixos(why, sizeof(why)))
+			create_failed("write %s: %s", msg_esc(p.nixos_config), errmsg(errno));
+		if (build_nixos(why, sizeof(why), 0))
 			create_failed("failed to build initial container configuration (%s)", why);
 	}
 	/* the commit: the conf, then no journal */

@@ -34,8 +34,12 @@ static int state_read(const char *path, struct state *s)
 	int ok;
 
 	memset(s, 0, sizeof(*s));
-	if (!(buf = read_file(path, 65536, &len)))
+	if (!(buf = read_file(path, 65536, &len))) {
+		/* not "down": whoever cannot read it cannot tell */
+		if (errno == EACCES)
+			die(EXIT_PERM, "read %s: %s (root is needed)", msg_esc(path), strerror(errno));
 		return 0;
+	}
 	ok = envfile_parse(&c, path, buf, len, err, sizeof(err)) == 0;
 	free(buf);
 	if (ok) {
@@ -319,7 +323,7 @@ static int start_direct(void)
 	int cgfd[2] = { -1, -1 };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct state s;
-	char *cg[2], *notify, **env;
+	char *cg[2], *notify, *what, **env;
 	long long end;
 	pid_t child;
 
@@ -367,7 +371,9 @@ static int start_direct(void)
 		die_sys(EXIT_FAIL, "make notify socket", msg_esc(notify));
 	if ((logfd = open(p.log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640)) < 0)
 		die_sys(EXIT_FAIL, "open log", msg_esc(p.log));
-	env = unit_env(xasprintf("NOTIFY_SOCKET=%s", notify));
+	what = xasprintf("NOTIFY_SOCKET=%s", notify);
+	env = unit_env(what);
+	free(what);
 
 	if ((child = fork()) < 0)
 		die_sys(EXIT_FAIL, "fork", "container-start");
@@ -479,6 +485,10 @@ static int d_login(void)
 }
 
 /* What the unit's reload does: switch-to-configuration test in the container. */
+static void d_forget(void)
+{
+}
+
 static void d_reload(const struct conf *c)
 {
 	const char *sp = conf_file_get(c, "SYSTEM_PATH");
@@ -500,4 +510,5 @@ const struct backend nc_direct = {
 	.login = d_login,
 	.leader = d_leader,
 	.reload = d_reload,
+	.forget = d_forget,
 };

@@ -34,9 +34,9 @@ const char nixos_container_usage[] =
 	"before `--`, as --opt V or --opt=V, abbreviated while unambiguous. NAME: letters,\n"
 	"digits, '_', '-', not starting with '-', at most 64 bytes. umask 022, NIXOS_CONFIG=\"\".\n"
 	"\n"
-	"Files: CONF_DIR/NAME.conf (NCBOX_CONFIG_DIR, else /etc/nixos-containers, else\n"
-	"/etc/containers when only it exists; made 0755); the root STATE_DIR/NAME\n"
-	"(NCBOX_STATE_DIR, else /var/lib/nixos-containers or /var/lib/containers; made 0700);\n"
+	"Files: CONF_DIR/NAME.conf (NCBOX_CONFIG_DIR, else make's CONFDIR, by default\n"
+	"/etc/nixos-containers; made 0755); the root STATE_DIR/NAME (NCBOX_STATE_DIR, else\n"
+	"make's STATEDIR, by default /var/lib/nixos-containers; made 0700);\n"
 	"the profile NIX/profiles/per-container/NAME/system and NIX/gcroots/per-container/NAME\n"
 	"(NIX: NCBOX_NIX_STATE_DIR, else /nix/var/nix); RUN_DIR/NAME.state and .log without\n"
 	"systemd (NCBOX_RUN_DIR, else /run/containers with the old state dir, else\n"
@@ -63,14 +63,19 @@ const char nixos_container_usage[] =
 	"         same links (system -> system-N-link -> P); --flake: `nix build` of\n"
 	"         REF#nixosConfigurations.\"ATTR\".config.system.build.toplevel (ATTR: container),\n"
 	"         then nix-env --set; else write ROOT/etc/nixos/configuration.nix (--config S\n"
-	"         in it, or imports = [ --config-file ]) and `nix-env -p PROFILE -I\n"
-	"         nixos-config=FILE -f NIXOS --set -A system` (NIXOS: --nixos-path, else\n"
-	"         <nixpkgs/nixos>). A failure removes all that create made, nothing else.\n"
+	"         in it, or imports = [ --config-file ]; boot.isNspawnContainer when NIXOS's\n"
+	"         lib.version is 25.11pre-git or newer, else boot.isContainer) and `nix-env -p\n"
+	"         PROFILE -I nixos-config=COPY -f NIXOS --set -A system` on a copy of it, in\n"
+	"         restricted mode with only nixpkgs, NIXOS/.., --config-file and COPY visible\n"
+	"         (NIXOS: --nixos-path, else <nixpkgs/nixos>). A failure removes all that\n"
+	"         create made, nothing else.\n"
 	"         Names over 11 characters need interface altnames (Linux 5.8+; nspawn hashes\n"
 	"         ve-NAME then); '_' and a trailing '-' are refused (nspawn takes neither).\n"
-	"destroy  Refuse a declarative container (conf not writable); terminate it if it\n"
-	"         runs; remove profile, GC roots, root (mounts below detached first, immutable\n"
-	"         flags cleared, no other file system entered), runtime files, conf.\n"
+	"destroy  Refuse a declarative container (conf in the Nix store) and a conf that\n"
+	"         cannot be removed (read-only config dir); terminate it if it runs; systemd:\n"
+	"         disable an enabled container@NAME, reset a failed one; remove profile, GC\n"
+	"         roots, root (mounts on and below it detached, immutable flags cleared, no\n"
+	"         other file system entered), runtime files, conf.\n"
 	"start    systemd: `systemctl start container@NAME`. Else: container-prestart NAME;\n"
 	"         container-start NAME detached (own session, cgroup ncbox/NAME, output to\n"
 	"         RUN_DIR/NAME.log); once nspawn reports the container running\n"
@@ -85,7 +90,8 @@ const char nixos_container_usage[] =
 	"status   up, down, or starting while it starts (systemd: ActiveState activating;\n"
 	"         else a start under way); missing conf: gone. --json: {name, status, leader}.\n"
 	"update   Rebuild from --config, --config-file, --flake, --system-path or the conf's\n"
-	"         FLAKE, as create; if it runs, `reloading container...` and `systemctl reload`,\n"
+	"         FLAKE, as create (on 25.11 or newer, a config or flake without\n"
+	"         boot.isNspawnContainer = true is refused, as upstream); if it runs, `reloading container...` and `systemctl reload`,\n"
 	"         or without systemd SYSTEM_PATH/bin/switch-to-configuration test in it.\n"
 	"login    systemd: `machinectl login -- NAME`; else the container's `login`.\n"
 	"root-login  root's login shell in the container, as run starts commands.\n"
@@ -95,17 +101,20 @@ const char nixos_container_usage[] =
 	"         the home dir, root's shell from /etc/passwd (else /bin/sh) as a login shell\n"
 	"         running `exec \"$@\"` with COMMAND ARGS as its arguments (never parsed);\n"
 	"         with no shell, COMMAND from PATH. Leader: machinectl, else the state file.\n"
+	"         Before the exec: no supplementary groups, and the init's capability sets,\n"
+	"         no_new_privs and seccomp filters (read with ptrace: not under a filter itself).\n"
 	"show-ip  LOCAL_ADDRESS, else LOCAL_ADDRESS6, without prefix.\n"
 	"show-host-key  ROOT/etc/ssh/ssh_host_ed25519_key.pub, else the ecdsa one, resolved\n"
-	"         inside ROOT as the container would (a symlink never leads to the host's).\n"
+	"         inside ROOT as the container would (a symlink never leads to the host's);\n"
+	"         a regular file only, its control characters printed escaped (\\xNN).\n"
 	"\n"
 	"Passed to nix-env and nix build: --log-format X, --option N V, --impure,\n"
 	"--update-input X, --override-input I R, --commit-lock-file, --no-registries,\n"
-	"--no-update-lock-file, --no-write-lock-file, --no-allow-dirty, --recreate-lock-file.\n"
+	"--no-update-lock-file, --no-write-lock-file, --no-allow-dirty, --recreate-lock-file, --refresh.\n"
 	"--signal is ignored, as by the Perl tool.\n"
 	"\n"
 	"Errors: one line, `nixos-container: COMMAND: NAME: what failed`. Exit: 0 ok, 1 failed,\n"
-	"2 usage, 3 bad conf or name, 5 no such container (status prints gone too), 6 create:\n"
+	"2 usage, 3 bad conf or name, 4 not root (status), 5 no such container (status prints gone too), 6 create:\n"
 	"exists; run: COMMAND's status, 128+signal, 126/127 not executable/found.\n";
 
 static void print_json_str(const char *s)
@@ -192,7 +201,7 @@ static int cmd_list(void)
 		print_json_opt("host_ip", conf_ip(c, 1, hip, sizeof(hip)), 0);
 		printf("\"private_network\":%s,\"auto_start\":%s,\"declarative\":%s",
 		       pn && !strcmp(pn, "1") ? "true" : "false", as && !strcmp(as, "1") ? "true" : "false",
-		       access(conf, W_OK) < 0 ? "true" : "false");
+		       conf_declarative(conf) ? "true" : "false");
 		if (bad) {
 			fputs(",\"error\":", stdout);
 			print_json_str(err);
@@ -262,10 +271,14 @@ static int cmd_destroy(void)
 
 	if (!present)
 		return destroy_journal(), 0;
-	if (present > 0 && access(p.conf, W_OK) < 0)
+	if (present > 0 && conf_declarative(p.conf))
 		die(EXIT_FAIL, "cannot destroy declarative container (remove it from your configuration.nix instead)");
+	/* a conf that cannot go: say so before anything else goes */
+	if (access(config_dir(), W_OK) < 0)
+		die_sys(EXIT_FAIL, "remove", msg_esc(p.conf));
 	if (strcmp(be->status(), "down") && be->terminate())
 		die(EXIT_FAIL, "failed to terminate container");
+	be->forget();
 	/* a conf that leads nowhere starts nothing: no lock to take on it */
 	if (present > 0)
 		lock = lock_conf();
@@ -325,6 +338,7 @@ static int cmd_show_host_key(void)
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 	int root = open(p.root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd = -1;
 	char *fn = NULL, *key, proc[32];
+	struct stat st;
 	size_t len;
 
 	for (int i = 0; i < 2 && fd < 0; i++) {
@@ -337,9 +351,23 @@ static int cmd_show_host_key(void)
 			fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
 	}
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	/* a FIFO or a device there would hang us, or read as an empty key */
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)))
+		die(EXIT_FAIL, "read host key: %s: not a regular file", msg_esc(fn));
 	if (fd < 0 || !(key = read_file(proc, 1 << 20, &len)))
 		die_sys(EXIT_FAIL, "read host key", msg_esc(fn));
-	fwrite(key, 1, len, stdout);
+	/* the container wrote it: its control characters reach no terminal as they are */
+	for (char *l = key, *e; l < key + len; l = e + 1) {
+		char *x;
+
+		if (!(e = memchr(l, '\n', (size_t)(key + len - l))))
+			e = key + len;
+		x = escape(l, (size_t)(e - l), len);
+		fputs(x, stdout);
+		free(x);
+		if (e < key + len)
+			putchar('\n');
+	}
 	free(key);
 	free(fn);
 	close(fd);

@@ -161,3 +161,17 @@ int read_conf(int dfd, const char *name, struct conf *c, struct confbuf *b, char
 	}
 	return -1;
 }
+
+const char *errmsg(int e)
+{
+	return e == ELOOP ? "a symlink, which is not followed" : strerror(e);
+}
+
+int conf_declarative(const char *path)
+{
+	char *real = realpath(path, NULL);
+	int r = real && !strncmp(real, "/nix/store/", 11);
+
+	free(real);
+	return r;
+}

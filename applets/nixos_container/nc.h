@@ -27,6 +27,7 @@ struct backend {
 	int (*start)(void), (*stop)(void), (*terminate)(void), (*login)(void);
 	pid_t (*leader)(int must); /* its init's PID; 0 when not running, unless MUST (dies) */
 	void (*reload)(const struct conf *c); /* after update, in a running container */
+	void (*forget)(void); /* destroy: what the init system holds for NAME */
 };
 extern const struct backend *be;
 
@@ -43,6 +44,10 @@ void need_conf(void);
 /* NAME.conf held locked (start, stop, destroy one at a time): its fd; dies when it is
  * gone, or went away meanwhile. */
 int lock_conf(void);
+/* strerror(E), but a refused symlink (ELOOP from O_NOFOLLOW) is called what it is. */
+const char *errmsg(int e);
+/* A declarative container's conf is in the Nix store (through /etc/static). */
+int conf_declarative(const char *path);
 /* NAME.conf in the config dir (its fd DFD) into C, read into B (grown as needed, kept for
  * the next): 0 (nothing when it went away), or -1 with what is wrong in ERR; C then holds
  * the lines of it that are env file lines. */
@@ -81,8 +86,9 @@ int set_system(const char *path);
 /* ROOT/etc/nixos/configuration.nix written (MAKE: directories made, 2: into the journal). */
 int write_nixos_config(int make);
 /* The system built from a copy of ROOT/etc/nixos/configuration.nix into the profile, in
- * Nix's restricted mode: 0, else the reason in WHY. */
-int build_nixos(char *why, size_t len);
+ * Nix's restricted mode: 0, else the reason in WHY; with CHECK, 2 when the configuration
+ * does not set boot.isNspawnContainer on nixpkgs 25.11 or newer. */
+int build_nixos(char *why, size_t len, int check);
 int cmd_update(void);
 
 /* ---- create.c ---- */

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,8 @@ static int profile_links(const char *path)
 		if (strncmp(de->d_name, "system-", 7))
 			continue;
 		g = strtol(de->d_name + 7, &end, 10);
-		if (end != de->d_name + 7 && !strcmp(end, "-link") && g > gen)
+		/* the dir is the container's too: a name it planted must not make gen + 1 overflow */
+		if (end != de->d_name + 7 && !strcmp(end, "-link") && g > gen && g < INT_MAX)
 			gen = g;
 	}
 	closedir(d);
@@ -138,6 +140,7 @@ int build_flake(const char *flake, char **path, char *why, size_t len)
 static int nixos_dir(int make)
 {
 	int fd = open(p.root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), nfd, e;
+	struct stat st;
 
 	for (int i = 0; fd >= 0 && i < 2; i++) {
 		const char *part = i ? "nixos" : "etc";
@@ -154,6 +157,9 @@ static int nixos_dir(int make)
 				nfd = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		e = errno;
+		/* O_DIRECTORY says ENOTDIR for a symlink: it is refused as a symlink */
+		if (nfd < 0 && e == ENOTDIR && fstatat(fd, part, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+			e = ELOOP;
 		close(fd);
 		fd = nfd;
 		errno = e;
@@ -161,7 +167,68 @@ static int nixos_dir(int make)
 	return fd;
 }
 
-/* ROOT/etc/nixos/configuration.nix, as the Perl tool writes it (MAKE: as nixos_dir()). */
+#define NSPAWN_UNSET "on 25.11 and newer, containers require boot.isNspawnContainer=true. "
+
+/* Ask the nixpkgs of --nixos-path (else <nixpkgs/nixos>) whether it is 25.11 or newer, as
+ * the newest Perl tool asks its own, and with FILE (a copy of the container's, evaluated
+ * with RESTRICT_ARGS) whether that configuration sets boot.isNspawnContainer: 'o'
+ * older, 'n' newer, 's' set, 'u' unset; 0 when it cannot be asked (no nix-instantiate, no
+ * such nixpkgs): the build then says what is wrong. */
+static int nixpkgs_ask(const char *file, const struct strv *restrict_args)
+{
+	static const char expr[] =
+		"{ nixos ? null, file ? null }: let n = if nixos == null then <nixpkgs/nixos> else /. + nixos; "
+		"lib = import (n + \"/../lib\"); in if !(lib.versionAtLeast lib.version \"25.11pre-git\") then \"o\" "
+		"else if file == null then \"n\" else if (import n { configuration = /. + file; })"
+		".config.boot.isNspawnContainer or false then \"s\" else \"u\"";
+	struct strv a = { 0 };
+	char *abs = NULL, *out;
+	int rc, r = 0;
+
+	if (o.nixos_path && !(abs = realpath(o.nixos_path, NULL)))
+		return 0;
+	push_all(&a, "nix-instantiate", "--eval", "-E", expr, NULL);
+	if (abs)
+		push_all(&a, "--argstr", "nixos", abs, NULL);
+	if (file)
+		push_all(&a, "--argstr", "file", file, NULL);
+	for (size_t i = 0; restrict_args && i < restrict_args->n; i++)
+		strv_push(&a, xstrdup(restrict_args->v[i]));
+	rc = run_capture(a.v, &out, 1);
+	if (rc == 0 && out[0] == '"' && strchr("onsu", out[1]) && out[1] && out[2] == '"')
+		r = out[1];
+	strv_free(&a);
+	free(abs);
+	free(out);
+	return r;
+}
+
+/* A flake's configuration on nixpkgs 25.11 or newer must set boot.isNspawnContainer. */
+static void check_flake(const char *flake)
+{
+	char *ref, *attr, *out;
+	struct strv a = { 0 };
+	int rc;
+
+	flake_split(flake, &ref, &attr);
+	push_all(&a, "nix", "eval", "--raw", NULL);
+	nix_argv_add_flags(&a);
+	push_all(&a, "--apply",
+		 "c: if !(c.pkgs.lib.versionAtLeast c.pkgs.lib.version \"25.11pre-git\") || "
+		 "(c.config.boot.isNspawnContainer or false) then \"ok\" else \"unset\"",
+		 "--", NULL);
+	strv_pushf(&a, "%s#nixosConfigurations.\"%s\"", ref, attr);
+	rc = run_capture(a.v, &out, 1);
+	if (rc == 0 && !strcmp(out, "unset"))
+		die(EXIT_FAIL, NSPAWN_UNSET "Please set this in %s", msg_esc(flake));
+	strv_free(&a);
+	free(out);
+	free(ref);
+	free(attr);
+}
+
+/* ROOT/etc/nixos/configuration.nix, as the Perl tool writes it (MAKE: as nixos_dir()):
+ * boot.isNspawnContainer on nixpkgs 25.11 and newer, boot.isContainer before. */
 int write_nixos_config(int make)
 {
 	char *extra = xstrdup(""), *text, path[48];
@@ -195,12 +262,12 @@ int write_nixos_config(int make)
 		free(abs);
 	}
 	text = xasprintf("{ config, lib, pkgs, ... }:\n\n"
-			 "{ boot.isContainer = true;\n"
+			 "{ boot.%s = true;\n"
 			 "  networking.hostName = lib.mkDefault \"%s\";\n"
 			 "  networking.useDHCP = false;\n"
 			 "  %s\n"
 			 "}\n",
-			 o.name, extra);
+			 nixpkgs_ask(NULL, NULL) == 'n' ? "isNspawnContainer" : "isContainer", o.name, extra);
 	if ((dfd = nixos_dir(make)) >= 0 && make > 1 && fstatat(dfd, "configuration.nix", &st, AT_SYMLINK_NOFOLLOW) < 0)
 		will_make(p.nixos_config);
 	/* through the directory opened: no symlink on the way is followed */
@@ -231,48 +298,56 @@ static void allow(struct strv *a, const char *prefix, const char *dir)
 /* configuration.nix is the container's: a copy of it is evaluated in Nix's restricted
  * mode, with only nixpkgs (where <nixpkgs> is for us), --nixos-path's tree, an admin's
  * --config-file and the copy visible, so that it cannot read host files. */
-int build_nixos(char *why, size_t len)
+int build_nixos(char *why, size_t len, int check)
 {
 	char dir[] = "/tmp/nixos-container.XXXXXX", *text = NULL, *copy = NULL, *out = NULL;
 	char *find[] = { "nix-instantiate", "--find-file", "nixpkgs", NULL };
-	struct strv a = { 0 };
+	struct strv r = { 0 }, a = { 0 };
 	int dfd = nixos_dir(0), rc = -1;
 	size_t n;
 
 	if (dfd >= 0)
 		text = read_regular_at(dfd, "configuration.nix", 1 << 20, &n), close(dfd);
 	if (!text) {
-		snprintf(why, len, "%s: %s", msg_esc(p.nixos_config), errno == EINVAL ? "not a regular file" : strerror(errno));
+		snprintf(why, len, "%s: %s", msg_esc(p.nixos_config), errno == EINVAL ? "not a regular file" : errmsg(errno));
 		return -1;
 	}
 	if (!mkdtemp(dir) || write_atomic(copy = xasprintf("%s/configuration.nix", dir), text, n, 0600, 1) < 0) {
 		snprintf(why, len, "copy %s: %s", msg_esc(p.nixos_config), strerror(errno));
 		goto out;
 	}
-	push_all(&a, "nix-env", "-p", p.system, "--option", "restrict-eval", "true", "--option", "nix-path", "", NULL);
+	push_all(&r, "--option", "restrict-eval", "true", "--option", "nix-path", "", NULL);
 	if (run_capture(find, &out, 1) == 0) {
 		out[strcspn(out, "\n")] = 0;
-		allow(&a, "nixpkgs=", out);
+		allow(&r, "nixpkgs=", out);
 	}
 	if (o.nixos_path) {
 		char *up = xasprintf("%s/..", o.nixos_path);
 
-		allow(&a, "", up);
+		allow(&r, "", up);
 		free(up);
 	}
 	if (o.config_file && *o.config_file)
-		allow(&a, "", o.config_file);
-	strv_push(&a, xstrdup("-I"));
-	strv_pushf(&a, "nixos-config=%s", copy);
+		allow(&r, "", o.config_file);
+	strv_push(&r, xstrdup("-I"));
+	strv_pushf(&r, "nixos-config=%s", copy);
+	setenv("NIX_PATH", "", 1); /* an empty search path, as nix-path, in any Nix */
+	if (check && nixpkgs_ask(copy, &r) == 'u') {
+		rc = 2;
+		goto out;
+	}
+	push_all(&a, "nix-env", "-p", p.system, NULL);
+	for (size_t i = 0; i < r.n; i++)
+		strv_push(&a, xstrdup(r.v[i]));
 	push_all(&a, "-f", o.nixos_path ? o.nixos_path : "<nixpkgs/nixos>", "--set", "-A", "system", NULL);
 	nix_argv_add_flags(&a);
-	unsetenv("NIX_PATH");
 	if ((rc = nix_run(&a)))
 		snprintf(why, len, "%s", rc < 0 ? strerror(errno) : "nix-env failed");
 out:
 	if (copy)
 		unlink(copy);
 	rmdir(dir);
+	strv_free(&r);
 	free(copy);
 	free(text);
 	free(out);
@@ -297,22 +372,27 @@ int cmd_update(void)
 		 *conf_file_get(&c, "FLAKE"))
 		flake = xstrdup(conf_file_get(&c, "FLAKE"));
 	if (profile_linked() || mkdir_p(p.profile, 0755) < 0)
-		die_sys(EXIT_FAIL, "make", msg_esc(p.profile));
+		die(EXIT_FAIL, "make: %s: %s", msg_esc(p.profile), errmsg(errno));
 	if (flake || o.system_path) {
 		char why[512];
 
+		if (flake)
+			check_flake(flake);
 		if (flake && build_flake(flake, &sys, why, sizeof(why)))
 			die(EXIT_FAIL, "%s", why);
 		if ((rc = set_system(sys ? sys : o.system_path)))
 			die(EXIT_FAIL, "failed to set container configuration (%s)",
-			     rc < 0 ? strerror(errno) : "nix-env failed");
+			     rc < 0 ? errmsg(errno) : "nix-env failed");
 	} else {
 		if ((o.config && *o.config) || (o.config_file && *o.config_file))
 			if (write_nixos_config(1) < 0)
-				die_sys(EXIT_FAIL, "write", msg_esc(p.nixos_config));
+				die(EXIT_FAIL, "write: %s: %s", msg_esc(p.nixos_config), errmsg(errno));
 		char why[512];
 
-		if (build_nixos(why, sizeof(why)))
+		if ((rc = build_nixos(why, sizeof(why), 1)) == 2)
+			die(EXIT_FAIL, NSPAWN_UNSET "Refresh your configuration (or check the 25.11 release notes on "
+				       "how to correctly do that)");
+		if (rc)
 			die(EXIT_FAIL, "failed to build container configuration (%s)", why);
 	}
 	if (!strcmp(be->status(), "up")) {

@@ -180,6 +180,26 @@ static void sd_reload(const struct conf *c)
 	sd_unit("reload", "failed to reload container");
 }
 
+/* destroy: what the unit world holds for the name goes too. An enabled container@NAME would
+ * fail at every boot once its conf is gone; a failed one would stay listed. */
+static void sd_forget(void)
+{
+	char *unit = xasprintf("container@%s.service", o.name), *out;
+	char *is[] = { "systemctl", "is-enabled", unit, NULL };
+	char *dis[] = { "systemctl", "disable", "--quiet", unit, NULL };
+	char *rf[] = { "systemctl", "reset-failed", unit, NULL };
+	int rc;
+
+	run_capture(is, &out, 1);
+	/* only what enabling made: disable of a linked unit would unlink the template */
+	if (!strncmp(out, "enabled", 7) && (rc = run_wait(dis, 0)))
+		die(EXIT_FAIL, "failed to disable %s (systemctl disable %s)", unit,
+		    rc < 0 ? strerror(errno) : "failed");
+	free(out);
+	run_wait(rf, 2);
+	free(unit);
+}
+
 const struct backend nc_systemd = {
 	.status = sd_status,
 	.statuses = sd_statuses,
@@ -189,4 +209,5 @@ const struct backend nc_systemd = {
 	.login = sd_login,
 	.leader = sd_leader,
 	.reload = sd_reload,
+	.forget = sd_forget,
 };

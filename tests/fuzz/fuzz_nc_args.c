@@ -1,12 +1,12 @@
 /* nixos-container's command line (applets/nixos_container/args.c, with the applet's
- * command table) on arbitrary argument vectors: the input
- * split at NUL bytes, after argv[0]. Invariants: the same answer twice; a refusal is exit 2
- * or 3 with one terminal-safe line; an accepted line names a known command, its values
- * point into argv, --timeout is 0-86400 s, the pass-through flags come with their values,
- * the operands are the non-options in order, NAME passes name_check(); and for create, what
- * nc_create_check() lets through makes a conf that reads back (envfile_parse) as exactly
- * the values given, with a HOST_PORT that container-start takes (ports_parse) and a
- * HOST_BRIDGE that is an interface name. */
+ * command table) on arbitrary argument vectors: the input split at NUL bytes, after
+ * argv[0]. Invariants: the same answer twice; a refusal is exit 2 or 3 with one
+ * terminal-safe line; an accepted line names a known command, its values point into argv,
+ * --timeout is 0-86400 s, the pass-through flags come with their values, the operands are
+ * the non-options in order (--X only after --), NAME passes name_check(); and for create,
+ * what nc_create_check() lets through makes a conf that reads back (envfile_parse) as
+ * exactly the values given, with a HOST_PORT that container-start takes (ports_parse) and
+ * a HOST_BRIDGE that is an interface name. */
 #include <sys/socket.h>
 
 #include "container.h"
@@ -92,7 +92,8 @@ static void check_accepted(const struct nc_args *a, char **argv, int argc)
 		while (j < argc && argv[j] != a->args.v[i])
 			j++;
 		CHECK(j < argc, "operand %zu '%s' is not from argv, after the one before", i, a->args.v[i]);
-		if (a->args.v[i][0] == '-' && a->args.v[i][1]) {
+		/* a -x that no option begins with is an operand too (a NAME, refused later) */
+		if (a->args.v[i][0] == '-' && a->args.v[i][1] == '-') {
 			int dd = 0;
 
 			for (int k = 1; k < j; k++)

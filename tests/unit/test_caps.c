@@ -1,6 +1,8 @@
 /* Capability names through libcap. */
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,6 +46,44 @@ static int require_without(int cap, char *msg, size_t len)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* In a child, caps_set_exact(SET), then the capability lines of its /proc/self/status
+ * ("CapInh: ...;CapPrm: ...;...") into OUT; the child's exit code (1: caps_set_exact failed). */
+static int set_exact(const uint64_t set[CAPS_N], char *out, size_t len)
+{
+	int fd[2], status;
+	ssize_t r;
+	pid_t pid;
+
+	if (pipe(fd) < 0 || (pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		char st[4096], line[512] = "", *l, *save = NULL;
+		const char *where;
+		ssize_t n;
+		int in;
+
+		close(fd[0]);
+		if (caps_set_exact(set, &where) < 0)
+			_exit(1);
+		in = open("/proc/self/status", O_RDONLY);
+		n = in < 0 ? -1 : read(in, st, sizeof(st) - 1);
+		st[n > 0 ? n : 0] = 0;
+		for (l = strtok_r(st, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			if (!strncmp(l, "Cap", 3))
+				strcat(strcat(line, l), ";");
+		if (write(fd[1], line, strlen(line)) < 0)
+			_exit(2);
+		_exit(0);
+	}
+	close(fd[1]);
+	out[0] = 0;
+	for (size_t got = 0; (r = read(fd[0], out + got, len - 1 - got)) > 0;)
+		got += (size_t)r, out[got] = 0;
+	close(fd[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 int main(void)
 {
 	char buf[64];
@@ -74,6 +114,21 @@ int main(void)
 		ok(strstr(msg, "test step: CAP_NET_ADMIN: ") != NULL, "the message names step and capability: %s", msg);
 		ok(require_without(CAP_SYS_TIME, msg, sizeof(msg)) == EXIT_PERM && strstr(msg, "CAP_SYS_TIME"),
 		   "the first missing one is named, not an earlier held one");
+
+		/* a container init's sets: every one of them exactly, the ambient one included */
+		uint64_t bit = 1, set[CAPS_N];
+		char got[512];
+
+		set[CAPS_BND] = bit << CAP_CHOWN | bit << CAP_NET_ADMIN | bit << CAP_SETPCAP | bit << CAP_SYS_ADMIN;
+		set[CAPS_EFF] = set[CAPS_PRM] = bit << CAP_CHOWN | bit << CAP_NET_ADMIN;
+		set[CAPS_INH] = bit << CAP_NET_ADMIN | bit << CAP_SYS_TIME; /* not in the bounding set */
+		set[CAPS_AMB] = bit << CAP_NET_ADMIN;
+		ok(set_exact(set, got, sizeof(got)) == 0 &&
+			   !strcmp(got, "CapInh:\t0000000002001000;CapPrm:\t0000000000001001;CapEff:\t0000000000001001;"
+					"CapBnd:\t0000000000201101;CapAmb:\t0000000000001000;"),
+		   "caps_set_exact: each set exactly as asked: %s", got);
+		set[CAPS_AMB] = bit << CAP_CHOWN | bit << CAP_SYS_TIME; /* not permitted: refused */
+		ok(set_exact(set, got, sizeof(got)) == 1, "an ambient capability that is not permitted fails");
 	} else {
 		printf("SKIP: caps: caps_require (needs root to hold capabilities)\n");
 	}
