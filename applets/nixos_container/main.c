@@ -150,20 +150,21 @@ static const char *bare_addr(const char *v, int family, char *buf, size_t len)
 	return addr_format(&a, buf, len);
 }
 
-/* LOCAL_ADDRESS, else LOCAL_ADDRESS6 (with HOST: the HOST_ ones), bare, into BUF. */
-static const char *conf_ip(const struct conf *c, int host, char *buf, size_t len)
+/* The first of V4 (either family) and V6 that is an address, bare, into BUF. */
+static const char *conf_ip(const char *v4, const char *v6, char *buf, size_t len)
 {
-	const char *ip = bare_addr(conf_file_get(c, host ? "HOST_ADDRESS" : "LOCAL_ADDRESS"), AF_UNSPEC, buf, len);
+	const char *ip = bare_addr(v4, AF_UNSPEC, buf, len);
 
-	return ip ? ip : bare_addr(conf_file_get(c, host ? "HOST_ADDRESS6" : "LOCAL_ADDRESS6"), AF_INET6, buf, len);
+	return ip ? ip : bare_addr(v6, AF_INET6, buf, len);
 }
 
 static int cmd_list(void)
 {
-	static struct conf *parsed; /* kept to the end: freeing each would hand memory back and forth */
+	static const char *const keys[] = { "LOCAL_ADDRESS", "LOCAL_ADDRESS6", "HOST_ADDRESS", "HOST_ADDRESS6",
+					    "PRIVATE_NETWORK", "AUTO_START" };
 	static struct confbuf b;
 	struct strv names = { 0 };
-	const char **st = NULL;
+	const char **st = NULL, *v[6];
 	int dfd;
 
 	conf_names(&names);
@@ -177,28 +178,21 @@ static int cmd_list(void)
 	be->statuses(&names, st);
 	dfd = open(config_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	putchar('[');
-	parsed = xmalloc((names.n + 1) * sizeof(*parsed));
-	memset(parsed, 0, (names.n + 1) * sizeof(*parsed));
 	for (size_t i = 0; i < names.n; i++) {
-		struct conf *c = &parsed[i];
-		const char *pn, *as;
-		char ip[64], hip[64], conf[4096], err[512];
-		int bad = read_conf(dfd, names.v[i], c, &b, err, sizeof(err)) < 0;
+		char ip[64], hip[64], err[512];
+		int bad = read_conf(dfd, names.v[i], keys, 6, v, &b, err, sizeof(err)) < 0;
 
 		/* a bad conf is marked, and the others are listed all the same */
 		if (bad)
 			warn_msg("%s", err);
-		snprintf(conf, sizeof(conf), "%s/%s.conf", config_dir(), names.v[i]);
-		pn = conf_file_get(c, "PRIVATE_NETWORK");
-		as = conf_file_get(c, "AUTO_START");
 		printf("%s{\"name\":", i ? "," : "");
 		print_json_str(names.v[i]);
 		printf(",\"status\":\"%s\",", st[i]);
-		print_json_opt("ip", conf_ip(c, 0, ip, sizeof(ip)), 0);
-		print_json_opt("host_ip", conf_ip(c, 1, hip, sizeof(hip)), 0);
+		print_json_opt("ip", conf_ip(v[0], v[1], ip, sizeof(ip)), 0);
+		print_json_opt("host_ip", conf_ip(v[2], v[3], hip, sizeof(hip)), 0);
 		printf("\"private_network\":%s,\"auto_start\":%s,\"declarative\":%s",
-		       pn && !strcmp(pn, "1") ? "true" : "false", as && !strcmp(as, "1") ? "true" : "false",
-		       conf_declarative(conf) ? "true" : "false");
+		       v[4] && !strcmp(v[4], "1") ? "true" : "false", v[5] && !strcmp(v[5], "1") ? "true" : "false",
+		       conf_declarative(names.v[i], b.link) ? "true" : "false");
 		if (bad) {
 			fputs(",\"error\":", stdout);
 			print_json_str(err);
@@ -209,6 +203,7 @@ static int cmd_list(void)
 	if (dfd >= 0)
 		close(dfd);
 	free(b.buf);
+	conf_free(&b.c);
 	free(st);
 	strv_free(&names);
 	return 0;
@@ -268,7 +263,7 @@ static int cmd_destroy(void)
 
 	if (!present)
 		return destroy_journal(), 0;
-	if (present > 0 && conf_declarative(p.conf))
+	if (present > 0 && conf_declarative(o.name, -1))
 		die(EXIT_FAIL, "cannot destroy declarative container (remove it from your configuration.nix instead)");
 	/* a conf that cannot go: say so before anything else goes */
 	if (access(config_dir(), W_OK) < 0)
@@ -315,7 +310,7 @@ static int cmd_show_ip(void)
 	char buf[64];
 
 	conf_load(&c, o.name);
-	ip = conf_ip(&c, 0, buf, sizeof(buf));
+	ip = conf_ip(conf_file_get(&c, "LOCAL_ADDRESS"), conf_file_get(&c, "LOCAL_ADDRESS6"), buf, sizeof(buf));
 	pn = conf_file_get(&c, "PRIVATE_NETWORK");
 	if (!ip && (!pn || strcmp(pn, "1")))
 		die(EXIT_FAIL, "container uses host network, no separate IP address");
