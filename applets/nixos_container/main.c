@@ -358,7 +358,7 @@ int nixos_container_main(int argc, char **argv)
 
 	umask(022);
 	setenv("NIXOS_CONFIG", "", 1);
-	if (nc_args_parse(&o, argc, argv, err, sizeof(err)))
+	if (nc_args_parse(&o, nc_cmds, argc, argv, err, sizeof(err)))
 		die_usage("%s", err);
 	if (o.help) {
 		fputs(nixos_container_usage, stdout);
