@@ -450,6 +450,8 @@ static void d_statuses(const struct strv *names, const char **st)
 	char state[4096];
 	struct state s;
 
+	if (!d && errno == EACCES)
+		die(EXIT_PERM, "read %s: %s (root is needed)", msg_esc(run_dir()), strerror(errno));
 	while (d && (de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 
