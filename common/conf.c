@@ -298,6 +298,46 @@ out:
 	return rc;
 }
 
+int envfile_scan(const char *buf, size_t len, const char *const *keys, size_t n, const char **vals, size_t *vlen)
+{
+	const char *l = buf, *end = buf + len, *eq, *e;
+	size_t kl[16];
+
+	if (len > CONF_MAX_SIZE || n > 16)
+		return -1;
+	for (size_t k = 0; k < n; k++)
+		kl[k] = strlen(keys[k]);
+	for (size_t k = 0; k < n; k++)
+		vals[k] = NULL, vlen[k] = 0;
+	for (; l < end; l = e + 1) {
+		if (!(e = memchr(l, '\n', (size_t)(end - l))))
+			e = end;
+		if (e == l)
+			continue;
+		if (*l == '#' || *l == ';') {
+			/* printable ASCII (a NUL or bad UTF-8 anywhere fails the file); a backslash
+			 * continues a comment: both are the full parser's */
+			for (const char *p = l; p < e; p++)
+				if ((*p < ' ' && *p != '\t') || *p > '~' || *p == '\\')
+					return -1;
+			continue;
+		}
+		if (!(eq = memchr(l, '=', (size_t)(e - l))) || eq == l || (*l >= '0' && *l <= '9'))
+			return -1;
+		for (const char *p = l; p < eq; p++)
+			if (!(*p == '_' || (*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')))
+				return -1;
+		/* a plain value: printable ASCII, no blank, quote or backslash */
+		for (const char *p = eq + 1; p < e; p++)
+			if (*p <= ' ' || *p > '~' || *p == '"' || *p == '\'' || *p == '\\')
+				return -1;
+		for (size_t k = 0; k < n; k++)
+			if (kl[k] == (size_t)(eq - l) && !memcmp(keys[k], l, kl[k]))
+				vals[k] = eq + 1, vlen[k] = (size_t)(e - eq - 1);
+	}
+	return 0;
+}
+
 int envfile_load(struct conf *c, const char *path)
 {
 	size_t old = c->warnings.n, len = 0;

@@ -23,6 +23,13 @@ struct conf {
  * "WHERE:LINE: what is wrong" in ERR (ERRLEN bytes). */
 int envfile_parse(struct conf *c, const char *where, const char *buf, size_t len, char *err, size_t errlen);
 
+/* The fast way for text whose every line is blank, a comment, or KEY=VALUE with a plain
+ * value (printable ASCII, no blank, quote or backslash), as create writes them: there
+ * envfile_parse() would find just that. VALS[i] (VLEN[i] bytes, into BUF) gets the last
+ * value of KEYS[i] (N keys), NULL when unset. 0, or -1 when a line is not that simple:
+ * then envfile_parse() is the one to read it. */
+int envfile_scan(const char *buf, size_t len, const char *const *keys, size_t n, const char **vals, size_t *vlen);
+
 /* Read and parse PATH: warnings are printed, an error is printed as one line. Returns 0,
  * or -1 (errno ENOENT when the file does not exist; nothing printed then). */
 int envfile_load(struct conf *c, const char *path);

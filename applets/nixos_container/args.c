@@ -88,7 +88,7 @@ static int timeout_ms(const char *v)
 	return (int)(sec * 1000 + ms);
 }
 
-int nc_args_parse(struct nc_args *a, int argc, char **argv, char *err, size_t errlen)
+int nc_args_parse(struct nc_args *a, const struct nc_cmd *cmds, int argc, char **argv, char *err, size_t errlen)
 {
 	int dashdash = 0;
 
@@ -159,7 +159,7 @@ int nc_args_parse(struct nc_args *a, int argc, char **argv, char *err, size_t er
 	}
 	if (!a->args.n)
 		return usage(err, errlen, "no action specified");
-	for (a->cmd = nc_cmds; a->cmd->name && strcmp(a->cmd->name, a->args.v[0]); a->cmd++)
+	for (a->cmd = cmds; a->cmd->name && strcmp(a->cmd->name, a->args.v[0]); a->cmd++)
 		;
 	if (!a->cmd->name)
 		return usage(err, errlen, "unknown action '%s'", msg_esc(a->args.v[0]));

@@ -17,7 +17,7 @@ struct nc_cmd {
 };
 #define NC_MANY 255
 enum { NC_CONF = 1 }; /* NAME.conf must exist */
-/* The table, ended by a NULL name (main.c). */
+/* The applet's table, ended by a NULL name (main.c). */
 extern const struct nc_cmd nc_cmds[];
 
 struct nc_args {
@@ -31,9 +31,9 @@ struct nc_args {
 };
 
 /* Options anywhere before `--` (--opt V, --opt=V, -opt, abbreviated while unambiguous),
- * then the command, a row of nc_cmds. --help stops there: A->help set, 0. A is cleared
+ * then the command, a row of CMDS. --help stops there: A->help set, 0. A is cleared
  * first. */
-int nc_args_parse(struct nc_args *a, int argc, char **argv, char *err, size_t errlen);
+int nc_args_parse(struct nc_args *a, const struct nc_cmd *cmds, int argc, char **argv, char *err, size_t errlen);
 /* The operands the command's row allows, and NAME (name_check()): then A->name is set. */
 int nc_args_operands(struct nc_args *a, char *err, size_t errlen);
 /* create's checks of what was given, all before anything is made (addresses in use are

@@ -39,7 +39,9 @@ static void use(const struct ipaddr *a, const char *conf)
 	}
 	v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 	mask = prefix < 0 || prefix >= 32 ? 0xffffffffu : prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
-	used = xrealloc(used, (n_used + 1) * sizeof(*used));
+	/* doubled at each power of two: a realloc per address copied them a thousand times */
+	if (!(n_used & (n_used - 1)))
+		used = xrealloc(used, (n_used ? 2 * n_used : 1) * sizeof(*used));
 	used[n_used++] = (struct used){ v & mask, v | ~mask, conf };
 }
 
@@ -52,47 +54,42 @@ static void use_value(const char *val, const char *conf)
 		use(&a, conf);
 }
 
-/* Every address in every conf. One buffer and openat() for all: with a thousand confs this
- * is most of create's time. */
+/* Every address in every conf. One buffer and openat() for all, and no parser for what
+ * create writes: with a thousand confs this is most of create's time. */
 static struct strv confs;
-static struct conf *parsed; /* kept to the end */
 
 static void read_used(void)
 {
-	static const char *keys[] = { "HOST_ADDRESS", "LOCAL_ADDRESS", "HOST_ADDRESS6", "LOCAL_ADDRESS6" };
+	static const char *const keys[] = { "HOST_ADDRESS", "LOCAL_ADDRESS", "HOST_ADDRESS6", "LOCAL_ADDRESS6",
+					    "EXTRA_VETHS" };
 	int dfd = open(config_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	static struct confbuf b; /* reachable when a check exits */
+	const char *v[5];
 	char err[512];
 
 	conf_names(&confs);
-	/* kept to the end: freeing each would hand memory back and forth with the kernel */
-	parsed = xmalloc((confs.n + 1) * sizeof(*parsed));
-	memset(parsed, 0, (confs.n + 1) * sizeof(*parsed));
 	for (size_t i = 0; i < confs.n; i++) {
-		struct conf *cp = &parsed[i];
-		const char *v, *name = confs.v[i];
+		const char *name = confs.v[i];
+		struct veth *vv;
+		size_t nv;
 
 		/* one bad conf must not stop every create: what can be read of it counts */
-		if (read_conf(dfd, name, cp, &b, err, sizeof(err)) < 0)
+		if (read_conf(dfd, name, keys, 5, v, &b, err, sizeof(err)) < 0)
 			warn_msg("%s (its addresses that can be read count as used)", err);
-		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-			use_value(conf_file_get(cp, keys[k]), name);
-		if ((v = conf_file_get(cp, "EXTRA_VETHS"))) {
-			struct veth *vv;
-			size_t nv;
-
-			if (veths_parse(v, &vv, &nv, err, sizeof(err)) == 0) {
-				for (size_t k = 0; k < nv; k++) {
-					use(&vv[k].host4, name);
-					use(&vv[k].local4, name);
-					use(&vv[k].host6, name);
-					use(&vv[k].local6, name);
-				}
-				veths_free(vv, nv);
+		for (size_t k = 0; k < 4; k++)
+			use_value(v[k], name);
+		if (v[4] && veths_parse(v[4], &vv, &nv, err, sizeof(err)) == 0) {
+			for (size_t k = 0; k < nv; k++) {
+				use(&vv[k].host4, name);
+				use(&vv[k].local4, name);
+				use(&vv[k].host6, name);
+				use(&vv[k].local6, name);
 			}
+			veths_free(vv, nv);
 		}
 	}
 	free(b.buf);
+	conf_free(&b.c);
 	b.buf = NULL;
 	if (dfd >= 0)
 		close(dfd);

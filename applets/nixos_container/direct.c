@@ -1,6 +1,7 @@
 /* nixos-container's backend without systemd as PID 1: the applets run as the container@
  * unit runs them, container-start detached in its own session and cgroup, what runs kept
  * in RUN_DIR/NAME.state (the PIDs and start times of the starter, nspawn and the leader). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -442,16 +443,36 @@ static const char *d_status(void)
 	return direct_status(&s);
 }
 
+/* The state files there are, from one read of the run dir: a thousand containers, few up. */
 static void d_statuses(const struct strv *names, const char **st)
 {
+	DIR *d = opendir(run_dir());
+	struct strv have = { 0 };
+	struct dirent *de;
 	char state[4096];
 	struct state s;
 
+	if (!d && errno == EACCES)
+		die(EXIT_PERM, "read %s: %s (root is needed)", msg_esc(run_dir()), strerror(errno));
+	while (d && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (n > 6 && !strcmp(de->d_name + n - 6, ".state"))
+			strv_push(&have, xstrndup(de->d_name, n - 6));
+	}
+	if (d)
+		closedir(d);
+	if (have.n)
+		qsort(have.v, have.n, sizeof(*have.v), cmp_str);
 	for (size_t i = 0; i < names->n; i++) {
+		st[i] = "down";
+		if (!have.n || !bsearch(&names->v[i], have.v, have.n, sizeof(*have.v), cmp_str))
+			continue;
 		snprintf(state, sizeof(state), "%s/%s.state", run_dir(), names->v[i]);
 		state_read(state, &s);
 		st[i] = direct_status(&s);
 	}
+	strv_free(&have);
 }
 
 static int d_stop(void)

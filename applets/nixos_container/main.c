@@ -30,92 +30,55 @@ const char nixos_container_usage[] =
 	"           [--nixos-path P] [--system-path P]\n"
 	"       nixos-container run NAME -- COMMAND [ARGS...]\n"
 	"\n"
-	"The Perl nixos-container's commands, flags, files and messages. Options go anywhere\n"
-	"before `--`, as --opt V or --opt=V, abbreviated while unambiguous. NAME: letters,\n"
-	"digits, '_', '-', not starting with '-', at most 64 bytes. umask 022, NIXOS_CONFIG=\"\".\n"
+	"The Perl tool's commands, flags, files and messages (README.md has the details).\n"
+	"Options anywhere before `--`, --opt V or --opt=V, abbreviated while unambiguous.\n"
+	"NAME: letters, digits, '_', '-' (not first), at most 64 bytes.\n"
+	"Files: CONF_DIR/NAME.conf (NCBOX_CONFIG_DIR, else make's CONFDIR:\n"
+	"/etc/nixos-containers), root STATE_DIR/NAME (NCBOX_STATE_DIR, else STATEDIR:\n"
+	"/var/lib/nixos-containers), NIX/{profiles,gcroots}/per-container/NAME (NIX:\n"
+	"NCBOX_NIX_STATE_DIR, else /nix/var/nix), without systemd RUN_DIR/NAME.state and\n"
+	".log (NCBOX_RUN_DIR, else /run/nixos-containers). systemd: NCBOX_SD_BOOTED=0|1.\n"
 	"\n"
-	"Files: CONF_DIR/NAME.conf (NCBOX_CONFIG_DIR, else make's CONFDIR, by default\n"
-	"/etc/nixos-containers; made 0755); the root STATE_DIR/NAME (NCBOX_STATE_DIR, else\n"
-	"make's STATEDIR, by default /var/lib/nixos-containers; made 0700);\n"
-	"the profile NIX/profiles/per-container/NAME/system and NIX/gcroots/per-container/NAME\n"
-	"(NIX: NCBOX_NIX_STATE_DIR, else /nix/var/nix); RUN_DIR/NAME.state and .log without\n"
-	"systemd (NCBOX_RUN_DIR, else /run/containers with the old state dir, else\n"
-	"/run/nixos-containers). A systemd host has /run/systemd/system (NCBOX_SD_BOOTED=0|1).\n"
-	"\n"
-	"list     The NAMEs of *.conf, sorted (podman's libpod, containers, registries skipped\n"
-	"         in a dir named containers). --json: [{name, status, ip, host_ip,\n"
-	"         private_network, auto_start, declarative}], error: a bad conf's.\n"
-	"create   Under the flock /run/lock/nixos-container: refuse an existing NAME (with\n"
-	"         --ensure-unique-name take the first free of NAME, NAME-0, NAME-1... and print\n"
-	"         it); take 10.233.N.1 and .2 (N 1-254), the first pair no conf uses: every\n"
-	"         HOST_/LOCAL_ADDRESS(6) and EXTRA_VETHS address, a prefix counting its whole\n"
-	"         subnet, IPv4-mapped IPv6 too (a bad conf: what can be read, and a warning);\n"
-	"         else `out of IP addresses (in use by CONFS)`. Given addresses: their subnet\n"
-	"         checked the same way; unspecified, /0, broadcast, multicast, loopback refused.\n"
-	"         The conf: PRIVATE_NETWORK=1, HOST_ADDRESS,\n"
-	"         LOCAL_ADDRESS, HOST_BRIDGE, HOST_PORT ([tcp:|udp:]HOST[:CONT],...), AUTO_START,\n"
-	"         FLAKE; --use-host-network: PRIVATE_NETWORK=0, no address. It waits in the\n"
-	"         journal CONF_DIR/.NAME.creating (flock held; it names what create makes\n"
-	"         before it is made) and is written last (fsync, link): killed at any point,\n"
-	"         create leaves a whole container, or a journal the next create or destroy\n"
-	"         rolls back. Say `host IP is X, container IP is Y`. Then the system:\n"
-	"         --system-path: `nix-env -p PROFILE --set P`, or without nix-env the\n"
-	"         same links (system -> system-N-link -> P); --flake: `nix build` of\n"
-	"         REF#nixosConfigurations.\"ATTR\".config.system.build.toplevel (ATTR: container),\n"
-	"         then nix-env --set; else write ROOT/etc/nixos/configuration.nix (--config S\n"
-	"         in it, or imports = [ --config-file ]; boot.isNspawnContainer when NIXOS's\n"
-	"         lib.version is 25.11pre-git or newer, else boot.isContainer) and `nix-env -p\n"
-	"         PROFILE -I nixos-config=COPY -f NIXOS --set -A system` on a copy of it, in\n"
-	"         restricted mode with only nixpkgs, NIXOS/.., --config-file and COPY visible\n"
-	"         (NIXOS: --nixos-path, else <nixpkgs/nixos>). A failure removes all that\n"
-	"         create made, nothing else.\n"
-	"         Names over 11 characters need interface altnames (Linux 5.8+; nspawn hashes\n"
-	"         ve-NAME then); '_' and a trailing '-' are refused (nspawn takes neither).\n"
-	"destroy  Refuse a declarative container (conf in the Nix store) and a conf that\n"
-	"         cannot be removed (read-only config dir); terminate it if it runs; systemd:\n"
-	"         disable an enabled container@NAME, reset a failed one; remove profile, GC\n"
-	"         roots, root (mounts on and below it detached, immutable flags cleared, no\n"
-	"         other file system entered), runtime files, conf.\n"
-	"start    systemd: `systemctl start container@NAME`. Else: container-prestart NAME;\n"
-	"         container-start NAME detached (own session, cgroup ncbox/NAME, output to\n"
-	"         RUN_DIR/NAME.log); once nspawn reports the container running\n"
-	"         (X_NSPAWN_LEADER_PID on NOTIFY_SOCKET), container-poststart NAME. The applets\n"
-	"         get PATH, NCBOX_*, SYSTEMD_* and INSTANCE only. --timeout: 60 s.\n"
-	"stop     systemd: `systemctl stop container@NAME`. Else SIGTERM to nspawn (it sends\n"
-	"         SIGRTMIN+3 on); after --timeout (90 s) SIGKILL to the container, then to\n"
-	"         nspawn; its cgroup, state and veths are removed.\n"
+	"list     NAMEs of *.conf, sorted. --json: [{name, status, ip, host_ip,\n"
+	"         private_network, auto_start, declarative, error (a bad conf)}].\n"
+	"create   Under /run/lock/nixos-container, the first 10.233.N.1/.2 no conf uses\n"
+	"         (any address key, a prefix for its subnet; a bad conf: what can be read,\n"
+	"         warned of); given addresses checked so, and unspecified, /0, broadcast,\n"
+	"         multicast, loopback refused. The conf is written last (journal\n"
+	"         CONF_DIR/.NAME.creating: a killed create is rolled back). Then the system:\n"
+	"         --system-path (nix-env --set, or its links without nix-env); --flake (nix\n"
+	"         build REF#nixosConfigurations.\"ATTR\"...toplevel, ATTR: container); else\n"
+	"         ROOT/etc/nixos/configuration.nix (boot.isNspawnContainer on nixpkgs 25.11+,\n"
+	"         else boot.isContainer) and nix-env -f NIXOS (--nixos-path, <nixpkgs/nixos>).\n"
+	"         A failure removes what create made, nothing else.\n"
+	"destroy  Refuse a declarative container (conf in the Nix store); terminate it;\n"
+	"         systemd: disable container@NAME; remove profile, GC roots, root (mounts on\n"
+	"         and below detached, no other file system entered), run files, conf.\n"
+	"start    systemd: systemctl start container@NAME. Else prestart, container-start\n"
+	"         detached (cgroup ncbox/NAME), poststart once nspawn runs it (--timeout 60).\n"
+	"stop     systemd: systemctl stop. Else SIGTERM to nspawn, SIGKILL after --timeout\n"
+	"         (90); cgroup, state and veths removed.\n"
 	"restart  stop, then start.\n"
-	"terminate  systemd: the leader from `machinectl show NAME -p Leader`, `machinectl\n"
-	"         terminate NAME`, then wait until the leader is gone. Else SIGKILL at once.\n"
-	"status   up, down, or starting while it starts (systemd: ActiveState activating;\n"
-	"         else a start under way); missing conf: gone. --json: {name, status, leader}.\n"
-	"update   Rebuild from --config, --config-file, --flake, --system-path or the conf's\n"
-	"         FLAKE, as create (on 25.11 or newer, a config or flake without\n"
-	"         boot.isNspawnContainer = true is refused, as upstream); if it runs, `reloading container...` and `systemctl reload`,\n"
-	"         or without systemd SYSTEM_PATH/bin/switch-to-configuration test in it.\n"
-	"login    systemd: `machinectl login -- NAME`; else the container's `login`.\n"
-	"root-login  root's login shell in the container, as run starts commands.\n"
-	"run      Join the namespaces of the container's init that differ (setns: user,\n"
-	"         cgroup, ipc, uts, net, pid, time, mnt, root) and its cgroup (so it cannot\n"
-	"         hold teardown up); as `su root -l`: only HOME SHELL USER LOGNAME PATH TERM,\n"
-	"         the home dir, root's shell from /etc/passwd (else /bin/sh) as a login shell\n"
-	"         running `exec \"$@\"` with COMMAND ARGS as its arguments (never parsed);\n"
-	"         with no shell, COMMAND from PATH. Leader: machinectl, else the state file.\n"
-	"         Before the exec: no supplementary groups, and the init's capability sets,\n"
-	"         no_new_privs and seccomp filters (read with ptrace: not under a filter itself).\n"
+	"terminate  systemd: machinectl terminate, wait for the leader. Else SIGKILL.\n"
+	"status   up, down, starting; gone (exit 5) without a conf. --json: {name, status,\n"
+	"         leader}.\n"
+	"update   Rebuild as create (from the conf's FLAKE too; on 25.11+ a config without\n"
+	"         boot.isNspawnContainer = true is refused); reload it if it runs.\n"
+	"login    systemd: machinectl login; else the container's login.\n"
+	"root-login  root's login shell in the container.\n"
+	"run      COMMAND in the container's namespaces and cgroup (setns), as `su root -l`\n"
+	"         runs `exec \"$@\"` (never parsed). Leader: machinectl, else the state file.\n"
+	"         It gets the init's capability sets, no_new_privs and seccomp filters.\n"
 	"show-ip  LOCAL_ADDRESS, else LOCAL_ADDRESS6, without prefix.\n"
-	"show-host-key  ROOT/etc/ssh/ssh_host_ed25519_key.pub, else the ecdsa one, resolved\n"
-	"         inside ROOT as the container would (a symlink never leads to the host's);\n"
-	"         a regular file only, its control characters printed escaped (\\xNN).\n"
+	"show-host-key  ROOT/etc/ssh/ssh_host_{ed25519,ecdsa}_key.pub, resolved inside ROOT,\n"
+	"         a regular file only, control characters escaped.\n"
 	"\n"
-	"Passed to nix-env and nix build: --log-format X, --option N V, --impure,\n"
-	"--update-input X, --override-input I R, --commit-lock-file, --no-registries,\n"
-	"--no-update-lock-file, --no-write-lock-file, --no-allow-dirty, --recreate-lock-file, --refresh.\n"
-	"--signal is ignored, as by the Perl tool.\n"
-	"\n"
-	"Errors: one line, `nixos-container: COMMAND: NAME: what failed`. Exit: 0 ok, 1 failed,\n"
-	"2 usage, 3 bad conf or name, 4 not root (status), 5 no such container (status prints gone too), 6 create:\n"
-	"exists; run: COMMAND's status, 128+signal, 126/127 not executable/found.\n";
+	"Passed to nix: --log-format X, --option N V, --impure, --update-input X,\n"
+	"--override-input I R, --commit-lock-file, --no-registries, --no-update-lock-file,\n"
+	"--no-write-lock-file, --no-allow-dirty, --recreate-lock-file, --refresh. --signal is\n"
+	"ignored. Errors: `nixos-container: COMMAND: NAME: what failed`. Exit: 0 ok, 1 failed,\n"
+	"2 usage, 3 bad conf or name, 4 not root, 5 no such container, 6 exists; run:\n"
+	"COMMAND's status, 128+signal, 126/127.\n";
 
 static void print_json_str(const char *s)
 {
@@ -153,20 +116,21 @@ static const char *bare_addr(const char *v, int family, char *buf, size_t len)
 	return addr_format(&a, buf, len);
 }
 
-/* LOCAL_ADDRESS, else LOCAL_ADDRESS6 (with HOST: the HOST_ ones), bare, into BUF. */
-static const char *conf_ip(const struct conf *c, int host, char *buf, size_t len)
+/* The first of V4 (either family) and V6 that is an address, bare, into BUF. */
+static const char *conf_ip(const char *v4, const char *v6, char *buf, size_t len)
 {
-	const char *ip = bare_addr(conf_file_get(c, host ? "HOST_ADDRESS" : "LOCAL_ADDRESS"), AF_UNSPEC, buf, len);
+	const char *ip = bare_addr(v4, AF_UNSPEC, buf, len);
 
-	return ip ? ip : bare_addr(conf_file_get(c, host ? "HOST_ADDRESS6" : "LOCAL_ADDRESS6"), AF_INET6, buf, len);
+	return ip ? ip : bare_addr(v6, AF_INET6, buf, len);
 }
 
 static int cmd_list(void)
 {
-	static struct conf *parsed; /* kept to the end: freeing each would hand memory back and forth */
+	static const char *const keys[] = { "LOCAL_ADDRESS", "LOCAL_ADDRESS6", "HOST_ADDRESS", "HOST_ADDRESS6",
+					    "PRIVATE_NETWORK", "AUTO_START" };
 	static struct confbuf b;
 	struct strv names = { 0 };
-	const char **st = NULL;
+	const char **st = NULL, *v[6];
 	int dfd;
 
 	conf_names(&names);
@@ -180,28 +144,21 @@ static int cmd_list(void)
 	be->statuses(&names, st);
 	dfd = open(config_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	putchar('[');
-	parsed = xmalloc((names.n + 1) * sizeof(*parsed));
-	memset(parsed, 0, (names.n + 1) * sizeof(*parsed));
 	for (size_t i = 0; i < names.n; i++) {
-		struct conf *c = &parsed[i];
-		const char *pn, *as;
-		char ip[64], hip[64], conf[4096], err[512];
-		int bad = read_conf(dfd, names.v[i], c, &b, err, sizeof(err)) < 0;
+		char ip[64], hip[64], err[512];
+		int bad = read_conf(dfd, names.v[i], keys, 6, v, &b, err, sizeof(err)) < 0;
 
 		/* a bad conf is marked, and the others are listed all the same */
 		if (bad)
 			warn_msg("%s", err);
-		snprintf(conf, sizeof(conf), "%s/%s.conf", config_dir(), names.v[i]);
-		pn = conf_file_get(c, "PRIVATE_NETWORK");
-		as = conf_file_get(c, "AUTO_START");
 		printf("%s{\"name\":", i ? "," : "");
 		print_json_str(names.v[i]);
 		printf(",\"status\":\"%s\",", st[i]);
-		print_json_opt("ip", conf_ip(c, 0, ip, sizeof(ip)), 0);
-		print_json_opt("host_ip", conf_ip(c, 1, hip, sizeof(hip)), 0);
+		print_json_opt("ip", conf_ip(v[0], v[1], ip, sizeof(ip)), 0);
+		print_json_opt("host_ip", conf_ip(v[2], v[3], hip, sizeof(hip)), 0);
 		printf("\"private_network\":%s,\"auto_start\":%s,\"declarative\":%s",
-		       pn && !strcmp(pn, "1") ? "true" : "false", as && !strcmp(as, "1") ? "true" : "false",
-		       conf_declarative(conf) ? "true" : "false");
+		       v[4] && !strcmp(v[4], "1") ? "true" : "false", v[5] && !strcmp(v[5], "1") ? "true" : "false",
+		       conf_declarative(names.v[i], b.link) ? "true" : "false");
 		if (bad) {
 			fputs(",\"error\":", stdout);
 			print_json_str(err);
@@ -212,6 +169,7 @@ static int cmd_list(void)
 	if (dfd >= 0)
 		close(dfd);
 	free(b.buf);
+	conf_free(&b.c);
 	free(st);
 	strv_free(&names);
 	return 0;
@@ -271,7 +229,7 @@ static int cmd_destroy(void)
 
 	if (!present)
 		return destroy_journal(), 0;
-	if (present > 0 && conf_declarative(p.conf))
+	if (present > 0 && conf_declarative(o.name, -1))
 		die(EXIT_FAIL, "cannot destroy declarative container (remove it from your configuration.nix instead)");
 	/* a conf that cannot go: say so before anything else goes */
 	if (access(config_dir(), W_OK) < 0)
@@ -318,7 +276,7 @@ static int cmd_show_ip(void)
 	char buf[64];
 
 	conf_load(&c, o.name);
-	ip = conf_ip(&c, 0, buf, sizeof(buf));
+	ip = conf_ip(conf_file_get(&c, "LOCAL_ADDRESS"), conf_file_get(&c, "LOCAL_ADDRESS6"), buf, sizeof(buf));
 	pn = conf_file_get(&c, "PRIVATE_NETWORK");
 	if (!ip && (!pn || strcmp(pn, "1")))
 		die(EXIT_FAIL, "container uses host network, no separate IP address");
@@ -401,7 +359,7 @@ int nixos_container_main(int argc, char **argv)
 
 	umask(022);
 	setenv("NIXOS_CONFIG", "", 1);
-	if (nc_args_parse(&o, argc, argv, err, sizeof(err)))
+	if (nc_args_parse(&o, nc_cmds, argc, argv, err, sizeof(err)))
 		die_usage("%s", err);
 	if (o.help) {
 		fputs(nixos_container_usage, stdout);

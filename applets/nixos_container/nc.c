@@ -87,7 +87,7 @@ static int is_podman_conf(const char *dir, const char *stem)
 	       (!strcmp(stem, "libpod") || !strcmp(stem, "containers") || !strcmp(stem, "registries"));
 }
 
-static int cmp_str(const void *a, const void *b)
+int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -117,17 +117,25 @@ void conf_names(struct strv *out)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
 }
 
-int read_conf(int dfd, const char *name, struct conf *c, struct confbuf *b, char *err, size_t errlen)
+int read_conf(int dfd, const char *name, const char *const *keys, size_t n, const char **vals, struct confbuf *b,
+	      char *err, size_t errlen)
 {
 	char file[NAME_MAX_LEN + 8], path[4096];
+	size_t len = 0, vlen[8];
 	struct stat st;
-	ssize_t n = 0;
-	size_t len = 0;
-	int fd;
+	ssize_t r = 0;
+	int fd, rc = 0;
 
+	conf_free(&b->c);
+	for (size_t k = 0; k < n; k++)
+		vals[k] = NULL;
 	snprintf(file, sizeof(file), "%s.conf", name);
-	snprintf(path, sizeof(path), "%s/%s", config_dir(), file);
-	if ((fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
+	/* first without following: whether it is a symlink comes for free */
+	fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	if ((b->link = fd < 0 && errno == ELOOP))
+		fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		snprintf(path, sizeof(path), "%s/%s", config_dir(), file);
 		if (errno != ENOENT)
 			return msgf(err, errlen, "read %s: %s", msg_esc(path), strerror(errno)), -1;
 		if (fstatat(dfd, file, &st, AT_SYMLINK_NOFOLLOW) == 0)
@@ -138,28 +146,41 @@ int read_conf(int dfd, const char *name, struct conf *c, struct confbuf *b, char
 	for (;;) {
 		if (len == b->cap)
 			b->buf = xrealloc(b->buf, b->cap = b->cap ? b->cap * 2 : 65536);
-		if ((n = read(fd, b->buf + len, b->cap - len)) < 0 && errno == EINTR)
+		if ((r = read(fd, b->buf + len, b->cap - len)) < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (r <= 0)
 			break;
-		len += (size_t)n;
+		len += (size_t)r;
 		if (len < b->cap || len > CONF_MAX_SIZE)
 			break;
 	}
 	close(fd);
-	if (n < 0)
+	if (r < 0) {
+		snprintf(path, sizeof(path), "%s/%s", config_dir(), file);
 		return msgf(err, errlen, "read %s: %s", msg_esc(path), strerror(errno)), -1;
-	if (envfile_parse(c, path, b->buf, len, err, errlen) == 0)
-		return 0;
-	/* the lines that are env file lines still count */
-	for (size_t i = 0, e; i < len; i = e + 1) {
-		char skip[8];
-
-		for (e = i; e < len && b->buf[e] != '\n'; e++)
-			;
-		envfile_parse(c, path, b->buf + i, e - i, skip, sizeof(skip));
 	}
-	return -1;
+	/* what create writes needs no parser: a thousand confs are read in a blink */
+	if (envfile_scan(b->buf, len, keys, n, vals, vlen) == 0) {
+		for (size_t k = 0; k < n; k++)
+			if (vals[k])
+				b->buf[vals[k] - b->buf + vlen[k]] = 0;
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s", config_dir(), file);
+	if (envfile_parse(&b->c, path, b->buf, len, err, errlen) < 0) {
+		/* the lines that are env file lines still count */
+		for (size_t i = 0, e; i < len; i = e + 1) {
+			char skip[8];
+
+			for (e = i; e < len && b->buf[e] != '\n'; e++)
+				;
+			envfile_parse(&b->c, path, b->buf + i, e - i, skip, sizeof(skip));
+		}
+		rc = -1;
+	}
+	for (size_t k = 0; k < n; k++)
+		vals[k] = conf_file_get(&b->c, keys[k]);
+	return rc;
 }
 
 const char *errmsg(int e)
@@ -167,11 +188,29 @@ const char *errmsg(int e)
 	return e == ELOOP ? "a symlink, which is not followed" : strerror(e);
 }
 
-int conf_declarative(const char *path)
+static int in_store(const char *path)
 {
 	char *real = realpath(path, NULL);
 	int r = real && !strncmp(real, "/nix/store/", 11);
 
 	free(real);
+	return r;
+}
+
+int conf_declarative(const char *name, int link)
+{
+	static int dir_in_store = -1;
+	char *path = xasprintf("%s/%s.conf", config_dir(), name);
+	struct stat st;
+	int r;
+
+	/* a file that is no symlink is where the dir is */
+	if (link < 0)
+		link = lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+	if (link)
+		r = in_store(path);
+	else
+		r = dir_in_store < 0 ? (dir_in_store = in_store(config_dir())) : dir_in_store;
+	free(path);
 	return r;
 }

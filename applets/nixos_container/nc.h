@@ -46,16 +46,23 @@ void need_conf(void);
 int lock_conf(void);
 /* strerror(E), but a refused symlink (ELOOP from O_NOFOLLOW) is called what it is. */
 const char *errmsg(int e);
-/* A declarative container's conf is in the Nix store (through /etc/static). */
-int conf_declarative(const char *path);
-/* NAME.conf in the config dir (its fd DFD) into C, read into B (grown as needed, kept for
- * the next): 0 (nothing when it went away), or -1 with what is wrong in ERR; C then holds
- * the lines of it that are env file lines. */
+/* Whether NAME is declarative: its conf is in the Nix store (through /etc/static). LINK:
+ * whether NAME.conf is a symlink, -1 when not known. */
+int conf_declarative(const char *name, int link);
+/* NAME.conf in the config dir (its fd DFD), read into B: the values of KEYS (N, at most 8)
+ * into VALS, NULL when unset, valid until the next call with B. 0 (nothing when it went
+ * away), or -1 with what is wrong in ERR: VALS then hold what the lines of it that are env
+ * file lines set. */
 struct confbuf {
 	char *buf;
 	size_t cap;
+	struct conf c;
+	int link; /* NAME.conf was a symlink */
 };
-int read_conf(int dfd, const char *name, struct conf *c, struct confbuf *b, char *err, size_t errlen);
+int read_conf(int dfd, const char *name, const char *const *keys, size_t n, const char **vals, struct confbuf *b,
+	      char *err, size_t errlen);
+/* qsort() and bsearch() of strings. */
+int cmp_str(const void *a, const void *b);
 /* The container names in the config dir, sorted. */
 void conf_names(struct strv *out);
 

@@ -1,8 +1,9 @@
 /* envfile_parse() on arbitrary bytes. Invariants: the same answer with any ERRLEN, and the
  * message fits it and is terminal-safe; on failure the conf is unchanged; on success every
  * key is an env name, every value valid UTF-8 (control characters kept, as systemd
- * v248+ keeps them), no key twice, the pairs merged into what the conf held as the README says
- * (first place, last value), and written back as KEY="VALUE" they parse to the same pairs. */
+ * v248+ keeps them), no key twice, the pairs merged into what the conf held as the README
+ * says (first place, last value), and written back as KEY="VALUE" they parse to the same
+ * pairs; where envfile_scan() answers, it gives what the parser gives. */
 #include "conf.h"
 #include "fuzz.h"
 
@@ -90,6 +91,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(msg_safe(tiny), "cut message not terminal-safe: %s", tiny);
 	}
 	free(tiny);
+
+	/* 1b. envfile_scan(), the fast way for simple text: where it answers, the parser
+	 * answers the same, with no warning. */
+	{
+		static const char *const keys[] = { "A", "B", "HOST_ADDRESS", "LOCAL_ADDRESS", "X_1" };
+		const char *vals[5];
+		size_t vlen[5];
+
+		if (envfile_scan((const char *)data, size, keys, 5, vals, vlen) == 0) {
+			CHECK(r1 == 0 && fresh.warnings.n == 0, "scan took what the parser refuses or warns of");
+			for (size_t k = 0; k < 5; k++) {
+				const char *v = find(&fresh, keys[k]);
+
+				CHECK(!v == !vals[k] && (!v || (strlen(v) == vlen[k] && !memcmp(v, vals[k], vlen[k]))),
+				      "scan and parse differ on %s", keys[k]);
+			}
+		}
+	}
 
 	/* 2. A conf with something in it, a full message buffer. */
 	prefill(&c);

@@ -132,8 +132,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argv[argc] = NULL;
 
 	err[0] = err2[0] = 0;
-	r = nc_args_parse(&a, argc, argv, err, sizeof(err));
-	r2 = nc_args_parse(&b, argc, argv, err2, sizeof(err2));
+	r = nc_args_parse(&a, nc_cmds, argc, argv, err, sizeof(err));
+	r2 = nc_args_parse(&b, nc_cmds, argc, argv, err2, sizeof(err2));
 	CHECK(r == r2 && !strcmp(err, err2), "two parses differ: %d '%s', %d '%s'", r, err, r2, err2);
 	nc_args_free(&b);
 	if (r) {

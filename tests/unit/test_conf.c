@@ -392,6 +392,23 @@ static void test_load(const char *dir)
 	ok(!c.path && !c.keys.n && !c.keys.v && !c.warnings.n, "conf_free empties the conf");
 	conf_free(&c);
 
+	UNIT("envfile_scan");
+	{
+		static const char *const keys[] = { "HOST_ADDRESS", "LOCAL_ADDRESS", "FLAKE" };
+		const char *v[3];
+		size_t vl[3];
+		static const char simple[] = "PRIVATE_NETWORK=1\nHOST_ADDRESS=10.1.1.1\n# note\n;x\n\nLOCAL_ADDRESS=\n"
+					     "HOST_ADDRESS=10.2.2.2/24";
+		static const char *const hard[] = { "A=\"q\"\n", "A=x y\n", "A =x\n", "1A=x\n", "A=x\\\n", "# c\\\nA=1\n",
+						    "A=\x1b\n", "A=caf\xc3\xa9\n", "no equals\n", "#\x01\n", "A=x\r\n" };
+
+		ok(envfile_scan(simple, sizeof(simple) - 1, keys, 3, v, vl) == 0, "what create writes is simple");
+		ok(v[0] && vl[0] == 11 && !memcmp(v[0], "10.2.2.2/24", 11), "the last value of a key counts");
+		ok(v[1] && vl[1] == 0 && !v[2], "an empty value is there, an unset key is NULL");
+		for (size_t i = 0; i < sizeof(hard) / sizeof(hard[0]); i++)
+			ok(envfile_scan(hard[i], strlen(hard[i]), keys, 3, v, vl) < 0, "left to the parser: %zu", i);
+	}
+
 	UNIT("conf dirs");
 	setenv("NCBOX_CONFIG_DIR", "/x/conf", 1);
 	setenv("NCBOX_STATE_DIR", "/x/state", 1);
