@@ -273,13 +273,12 @@ static void stop_begin(void)
 /* The stop timeout passed: kill the container, then nspawn if it does not go. */
 static void stop_kill(void)
 {
-	char *payload = sv.unit ? NULL : sv.cg[0] ? xasprintf("%s/payload", sv.cg[0]) : NULL;
-	const char *pl = sv.unit ? sv.cg[0] : payload;
+	char *pl = sv.cg[0] ? xasprintf("%s/payload", sv.cg[0]) : NULL;
 
 	warn_msg("stop: %s: still running after %lld ms: killed", sv.name, sv.stop_ms);
 	if (!(pl && cg_populated(pl) && cg_kill(pl) == 0) && sv.leader)
 		kill(sv.leader, SIGKILL);
-	free(payload);
+	free(pl);
 }
 
 /* The container's PID 1 says it runs, or nspawn names it: only nspawn's word counts. */
@@ -348,13 +347,12 @@ static void cg_clean(void)
 			cg_kill(sv.cg[i]);
 			usleep(5000);
 		}
-		if (sv.unit)
-			continue;
 		if (cg_remove(sv.cg[i]) < 0)
 			warn_sys("remove cgroup", sv.cg[i]);
 		parent = xstrdup(sv.cg[i]);
 		*strrchr(parent, '/') = 0;
-		rmdir(parent); /* ncbox/, once no other container is in it */
+		if (!sv.unit)
+			rmdir(parent); /* ncbox/, once no other container is in it */
 		free(parent);
 	}
 }
@@ -386,7 +384,7 @@ static int run_once(void)
 	cg_clean();
 	if (run_step("container-prestart"))
 		return EXIT_FAIL;
-	for (int i = 0; i < 2 && !sv.unit; i++) {
+	for (int i = 0; i < 2; i++) {
 		char *procs;
 
 		if (!sv.cg[i])
@@ -498,38 +496,59 @@ static long long number(const char *opt, const char *v, long long max)
 	return n;
 }
 
-/* Our cgroups: ncbox/KEY in each hierarchy; under systemd, the unit's payload/, and we go
- * to its supervisor/ (cgroup v2 allows no process beside the subcgroups nspawn makes). */
+/* The cgroups nspawn starts in: ncbox/KEY in each hierarchy, or under systemd the unit's
+ * container/, while we go to its supervise/: nspawn makes supervisor/ and payload/ below
+ * its own cgroup, and cgroup v2 allows no process beside subcgroups that have controllers. */
 static void cgroups(const char *key)
 {
-	char *v2, *v1, *self;
+	char *root[2], *self = sv.unit ? read_file("/proc/self/cgroup", 4096, NULL) : NULL;
 
-	cg_roots(&v2, &v1);
-	if (!sv.unit) {
-		sv.cg[0] = v2 ? xasprintf("%s/ncbox/%s", v2, key) : NULL;
-		sv.cg[1] = v1 ? xasprintf("%s/ncbox/%s", v1, key) : NULL;
-	} else if (v2 && (self = read_file("/proc/self/cgroup", 4096, NULL)) && !strncmp(self, "0::/", 4) &&
-		   !strchr(self, '\n')[1]) {
-		char *dir;
+	cg_roots(&root[0], &root[1]);
+	for (int i = 0; i < 2; i++) {
+		const char *l = self ? strstr(self, i ? ":name=systemd:/" : "0::/") : NULL;
+		char *unit, *f, *c;
+		int fd;
 
-		*strchr(self, '\n') = 0;
-		dir = xasprintf("%s%s/supervisor", v2, self + 3);
-		sv.cg[0] = xasprintf("%s%s/payload", v2, self + 3);
-		if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
-			char *procs = xasprintf("%s/cgroup.procs", dir);
-			int fd = open(procs, O_WRONLY | O_CLOEXEC);
-
-			if (fd < 0 || write(fd, "0", 1) != 1)
-				warn_sys("join cgroup", procs);
-			if (fd >= 0)
-				close(fd);
-			free(procs);
+		if (!root[i] || (sv.unit && !l))
+			continue;
+		if (!sv.unit) {
+			sv.cg[i] = xasprintf("%s/ncbox/%s", root[i], key);
+			continue;
 		}
-		free(dir);
-		free(self);
+		l = strchr(l, '/');
+		unit = xasprintf("%s%.*s", root[i], (int)strcspn(l, "\n"), l);
+		sv.cg[i] = xasprintf("%s/container", unit);
+		f = xasprintf("%s/supervise", unit);
+		mkdir(f, 0755);
+		free(f);
+		f = xasprintf("%s/supervise/cgroup.procs", unit);
+		if ((fd = open(f, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, "0", 1) != 1)
+			warn_sys("join cgroup", f);
+		if (fd >= 0)
+			close(fd);
+		free(f);
+		/* what systemd delegated, on to container/, for nspawn to pass on */
+		f = xasprintf("%s/cgroup.controllers", unit);
+		c = read_file(f, 4096, NULL);
+		free(f);
+		f = xasprintf("%s/cgroup.subtree_control", unit);
+		for (char *t = c ? strtok(c, " \n") : NULL; t; t = strtok(NULL, " \n")) {
+			char w[64];
+
+			if ((fd = open(f, O_WRONLY | O_CLOEXEC)) >= 0) {
+				snprintf(w, sizeof(w), "+%s", t);
+				if (write(fd, w, strlen(w)) < 0)
+					warn_sys("enable controller", f);
+				close(fd);
+			}
+		}
+		free(f);
+		free(c);
+		free(unit);
 	}
-	free(v2);
-	free(v1);
+	free(root[0]);
+	free(root[1]);
+	free(self);
 }
 
 int container_supervise_main(int argc, char **argv)
