@@ -54,7 +54,7 @@ const char container_supervise_usage[] =
 static struct sv {
 	const char *name;
 	char *dir, *status, *log, *root, *notify, *sd_notify;
-	char *cg[2]; /* our own cgroups (v2, v1); under systemd cg[0] is the unit's payload/ */
+	char *cg[2]; /* where nspawn runs: cgroup2, v1 name=systemd (NULL: not mounted) */
 	int unit, ready_fd, sfd, nsock, pipe, logfd, out;
 	long long stop_ms, log_half, logsize;
 	pid_t child, leader;
@@ -107,17 +107,13 @@ static void sd_say(const char *msg)
 
 static sigset_t mask;
 
-/* In a forked child: the signals as they were, no descriptor above 2 but KEEP. */
-static void child_setup(int keep)
+/* In a forked child: the signals as they were, no descriptor above 2 (the caller's
+ * included: a lock it holds must not live as long as the container). */
+static void child_setup(void)
 {
 	sigprocmask(SIG_UNBLOCK, &mask, NULL);
-	if (keep > 2 && syscall(436 /* close_range */, 3, keep - 1, 0) == 0 &&
-	    syscall(436, keep + 1, ~0U, 0) == 0)
-		return;
-	if (keep <= 2 && syscall(436, 3, ~0U, 0) == 0)
-		return;
-	for (int fd = 3; fd < 65536; fd++)
-		if (fd != keep)
+	if (syscall(436 /* close_range */, 3, ~0U, 0) < 0)
+		for (int fd = 3; fd < 65536; fd++)
 			close(fd);
 }
 
@@ -129,7 +125,7 @@ static int run_step(const char *applet_name)
 
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		child_setup(-1);
+		child_setup();
 		execv("/proc/self/exe", argv);
 		_exit(EXIT_NOEXEC);
 	}
@@ -176,10 +172,7 @@ static int log_data(void)
 /* nspawn's kill signal, from its command line (the last --kill-signal=), as glibc numbers it. */
 static int kill_signal(pid_t pid)
 {
-	static const struct {
-		char name[6];
-		int sig;
-	} names[] = { { "HUP", 1 }, { "INT", 2 }, { "QUIT", 3 }, { "USR1", 10 }, { "USR2", 12 }, { "TERM", 15 }, { "PWR", 30 } };
+	static const char names[][5] = { "HUP", "INT", "QUIT", "", "", "", "", "", "", "USR1", "", "USR2", "", "", "TERM" };
 	char path[32], *buf, *v = NULL;
 	size_t len;
 	int sig = 37;
@@ -196,9 +189,9 @@ static int kill_signal(pid_t pid)
 			sig = 34 + (v[5] == '+' ? atoi(v + 6) : 0);
 		else if (*v >= '1' && *v <= '9')
 			sig = atoi(v);
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (!strcmp(v, names[i].name))
-				sig = names[i].sig;
+		for (int i = 0; i < 15; i++)
+			if (*names[i] && !strcmp(v, names[i]))
+				sig = i + 1;
 	}
 	free(buf);
 	return sig;
@@ -407,7 +400,7 @@ static int run_once(void)
 			}
 		if (dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
 			_exit(EXIT_FAIL);
-		child_setup(-1);
+		child_setup();
 		setenv("NOTIFY_SOCKET", sv.notify, 1);
 		setenv("RUNTIME_DIRECTORY", sv.root, 1);
 		execv("/proc/self/exe", argv);
