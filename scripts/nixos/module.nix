@@ -34,9 +34,11 @@ let
     script = lib.mkForce "";
     postStart = lib.mkForce "";
     serviceConfig = {
-      ExecStartPre = [ "${bin}/container-prestart" ];
-      ExecStart = lib.mkForce "${bin}/container-start";
-      ExecStartPost = [ "${bin}/container-poststart" ];
+      # The supervisor runs prestart, nspawn (its child), poststart and the cleanup, and
+      # restarts on reboot itself: the module's RestartForceExitStatus=133 never fires.
+      ExecStart = lib.mkForce "${bin}/container-supervise";
+      NotifyAccess = "main";
+      TimeoutStopSec = "100s";
       # SYSTEM_PATH as $1, empty for imperative containers: the profile then, as upstream.
       ExecReload = lib.mkForce
         "${bin}/nixos-container run %i -- bash --login -c \"$${1:-/nix/var/nix/profiles/system}/bin/switch-to-configuration test\" reload \"\${SYSTEM_PATH}\"";
