@@ -60,7 +60,7 @@ static void on_stop(int sig)
 /* Report a failed step on the console and go on. */
 static void step_failed(const char *step, const char *ifname)
 {
-	warn_err(step, ifname, errno, nl_ext_ack(nl));
+	warn_err(step, ifname, errno, nl_why(nl));
 	failures++;
 }
 

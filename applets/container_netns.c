@@ -81,7 +81,7 @@ static int netns_add(const char *path)
 	}
 	/* As systemd's PrivateNetwork= (which the netns@ unit used), lo comes up. */
 	if (!(nl = nl_open()) || (idx = nl_link_index(nl, "lo")) < 0 || nl_link_up(nl, idx) < 0)
-		warn_err("set up", "lo", errno, nl_ext_ack(nl));
+		warn_err("set up", "lo", errno, nl_why(nl));
 	nl_close(nl);
 	return 0;
 }

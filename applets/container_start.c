@@ -4,23 +4,25 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../common/caps.h"
-#include "../common/container.h"
 #include "../common/fsutil.h"
+#include "../common/hostnet.h"
+#include "../common/nspawn.h"
 #include "../common/proc.h"
-#include "applets.h"
 
 const char container_start_usage[] =
 	"Usage: container-start [--dry-run] [--early-network] [NAME]\n"
@@ -40,21 +42,19 @@ const char container_start_usage[] =
 	"/run/nixos-containers.\n"
 	"\n"
 	"Preparing it (what the module's script does, newer upstream included):\n"
-	"  - ROOT and missing parents (0755); ROOT/etc and ROOT/var/lib 0755; ROOT/var/lib/private,\n"
-	"    ROOT/root and RUN_DIR 0700. These modes are set on every start, also on directories\n"
-	"    that were there. ROOT/usr/bin is made (0755) when missing. Inside ROOT no symlink is\n"
-	"    ever followed: a symlink where one of these directories belongs is an error, as is\n"
-	"    a ROOT, profile or GC roots dir (below) that is a symlink.\n"
+	"  - ROOT and missing parents 0755 (STATE_DIR 0700, as create makes it); ROOT/etc and\n"
+	"    ROOT/var/lib 0755; ROOT/var/lib/private, ROOT/root and RUN_DIR 0700, also set on\n"
+	"    directories that were there. ROOT/usr/bin is made (0755) when missing. Inside ROOT\n"
+	"    no symlink is ever followed: a symlink where one of these directories belongs is an\n"
+	"    error, as is a ROOT, profile or GC roots dir (below) that is a symlink.\n"
 	"  - ROOT/etc/os-release and ROOT/etc/machine-id: an empty file when nothing is there;\n"
 	"    a symlink, even a dangling one, counts as present and is left alone.\n"
 	"  - NIX/profiles/per-container/NAME and NIX/gcroots/per-container/NAME (0755), where NIX\n"
-	"    is NCBOX_NIX_STATE_DIR, else /nix/var/nix; only when NIX exists (a host without Nix\n"
-	"    gets no /nix).\n"
+	"    is NCBOX_NIX_STATE_DIR, else /nix/var/nix; only when NIX exists.\n"
 	"  - COPY_RESOLV_CONF: 1, or not set at all: the host's /etc/resolv.conf is copied to\n"
 	"    ROOT/etc/resolv.conf, replacing what is there (a symlink included, never followed;\n"
-	"    written to a new file, then renamed). 0 or empty: not copied. The 2021 module\n"
-	"    always copied and its confs have no such key; the newer one copies on 1 only and\n"
-	"    writes the key. A host without /etc/resolv.conf gets a warning, and the start goes on.\n"
+	"    written to a new file, then renamed). 0 or empty: not copied. A host without\n"
+	"    /etc/resolv.conf gets a warning, and the start goes on.\n"
 	"  - FLAKE set and no NIX/profiles/per-container/NAME/system yet: `nixos-container update\n"
 	"    NAME` runs first (from PATH), as the newer module does.\n"
 	"\n"
@@ -72,9 +72,10 @@ const char container_start_usage[] =
 	"  [--network-namespace-path=P]         NETWORK_NAMESPACE_PATH (absolute, must exist)\n"
 	"  [--network-veth-extra=V]...          each veth of EXTRA_VETHS\n"
 	"  [--network-interface=I]...           each word of INTERFACES\n"
-	"  [--network-macvlan=I]...             each word of MACVLANS\n"
+	"  [--network-macvlan=I]...             each word of MACVLANS (these two without udev:\n"
+	"                                       nspawn gets /sys read-only, as it then wants)\n"
 	"  [--personality=x86]                  x86_64 host, and the system's `system` file\n"
-	"                                       says i686-linux\n"
+	"                                       says i686-linux (a regular file, or an error)\n"
 	"  --notify-ready=yes --kill-signal=SIGRTMIN+3\n"
 	"  --bind-ro=/nix/store --bind-ro=/nix/var/nix/db --bind-ro=/nix/var/nix/daemon-socket\n"
 	"  --bind=NIX/profiles/per-container/NAME:/nix/var/nix/profiles\n"
@@ -119,14 +120,15 @@ const char container_start_usage[] =
 	"from RUN_DIR (nspawn still removes its snapshot). --keep-unit stays: nspawn then runs\n"
 	"in the caller's cgroup.\n"
 	"\n"
-	"Early network (--early-network; nixpkgs #18440): before the exec, a helper is forked. It\n"
+	"Early network (--early-network; nixpkgs #18440): before the exec, a helper is started. It\n"
 	"waits (up to 60 s, and never longer than nspawn lives) until ve-NAME (when an address is\n"
 	"set and HOST_BRIDGE is not) and every EXTRA_VETHS veth exist, then does what\n"
 	"container-poststart does, so the host side is up before the container's init runs\n"
 	"rather than after the container reports ready. container-poststart in ExecStartPost\n"
-	"stays correct (it is idempotent). Under systemd on the unified cgroup hierarchy the\n"
-	"helper moves into the unit's `supervisor` subcgroup, where nspawn --keep-unit moves\n"
-	"itself, so that nspawn can still delegate controllers to the container.\n"
+	"stays correct (it is idempotent). Under systemd on cgroup v2 the helper joins the\n"
+	"unit's `supervisor` subcgroup, as nspawn --keep-unit does, so that nspawn can still\n"
+	"delegate controllers. It is never nspawn's child (machined registration fails when one\n"
+	"exits meanwhile): its parent exits before the exec; it watches nspawn by a pidfd.\n"
 	"\n"
 	"NCBOX_NSPAWN names the nspawn program (default systemd-nspawn, searched in PATH).\n"
 	"\n"
@@ -134,26 +136,7 @@ const char container_start_usage[] =
 	"3 bad config or name (including what nspawn refuses: '_', a trailing '-'), 126 stage 2\n"
 	"or nspawn not executable, 127 stage 2 (system path, profile) or nspawn not found.\n";
 
-#define INIT_BIND "/run/ncbox/container-init"
 #define EARLY_NET_TIMEOUT_MS 60000
-
-struct start {
-	const char *name;
-	struct conf c;
-	struct netconf nc;
-	int dry_run, early_net, booted;
-	int private_network, ephemeral, copy_resolv, idmap;
-	const char *private_users, *netns_path, *system_path;
-	struct strv ports, caps, tmpfs, ifaces, macvlans, extra;
-	char *root, *run_dir;
-	char *store, *db, *daemon_socket; /* host sources of the /nix binds; NULL: no bind */
-	char *profiles, *gcroots;         /* the per-container dirs; NULL: no Nix here */
-	int flake_pending;
-	char *nspawn, *stage2;
-	struct strv init; /* the command nspawn runs, stage 2 excluded */
-	char *init_bind;  /* this binary, when it is bound into the container */
-	struct strv creds;
-};
 
 /* msg_esc() of S, a string made for the message, which is freed: only the message stays. */
 static const char *esc_free(char *s)
@@ -347,21 +330,17 @@ static char *host_path(const struct start *s, const char *cpath)
  * gets the path to name in messages. */
 static int open_as_container(const struct start *s, const char *cpath, int flags, char **show)
 {
-	struct open_how how = { .flags = (unsigned)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT };
 	char *h = host_path(s, cpath);
-	int rootfd, fd, err;
+	int fd;
 
 	*show = h ? h : xasprintf("%s%s", s->root, cpath);
 	if (h)
 		return open(h, flags | O_CLOEXEC);
 	if (s->store)
 		return errno = ENOSYS, -1;
-	if ((rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	fd = (int)syscall(SYS_openat2, rootfd, cpath + 1, &how, sizeof(how));
-	err = errno;
-	close(rootfd);
-	errno = err == EINVAL || err == EPERM ? ENOSYS : err;
+	fd = open_in_root(s->root, cpath, flags);
+	if (fd < 0 && (errno == EINVAL || errno == EPERM))
+		errno = ENOSYS;
 	return fd;
 }
 
@@ -397,8 +376,13 @@ static int wants_x86(const struct start *s)
 	if (uname(&u) < 0 || strcmp(u.machine, "x86_64"))
 		return 0;
 	cpath = xasprintf("%s/system", s->system_path ? s->system_path : "/nix/var/nix/profiles/system");
-	fd = open_as_container(s, cpath, O_RDONLY, &show);
+	/* O_NONBLOCK: a FIFO planted there must not hang the start */
+	fd = open_as_container(s, cpath, O_RDONLY | O_NONBLOCK | O_NOCTTY, &show);
 	if (fd >= 0) {
+		struct stat st;
+
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+			die_err(EXIT_FAIL, "read system type", esc_free(show), 0, "not a regular file");
 		n = read(fd, buf, sizeof(buf) - 1);
 		close(fd);
 	}
@@ -481,229 +465,30 @@ static void credentials(struct start *s)
 	strv_free(&names);
 }
 
-/* P with ':' and '\' escaped, as nspawn's --bind reads each side. */
-static char *bind_esc(const char *p)
+/* The --setenv list for container-init: the network keys as the unit passes them (those
+ * marked '?' only when set), and PATH. */
+static void plan_setenv(struct start *s)
 {
-	char *out = xmalloc(2 * strlen(p) + 1), *o = out;
-
-	for (; *p; p++) {
-		if (*p == ':' || *p == '\\')
-			*o++ = '\\';
-		*o++ = *p;
-	}
-	*o = 0;
-	return out;
-}
-
-static void push_bind(struct strv *a, const char *opt, const char *src, const char *dst, int idmap)
-{
-	char *es, *ed;
-
-	if (!src)
-		return;
-	if (!idmap && !strcmp(src, dst) && !strpbrk(src, ":\\")) {
-		strv_pushf(a, "%s=%s", opt, src);
-		return;
-	}
-	es = bind_esc(src);
-	ed = bind_esc(dst);
-	strv_pushf(a, "%s=%s:%s%s", opt, es, ed, idmap ? ":idmap" : "");
-	free(es);
-	free(ed);
-}
-
-static void push_setenv(struct strv *a, const struct start *s, const char *key, int always)
-{
-	const char *v = conf_get(&s->c, key);
-
-	if (!always && (!v || !*v))
-		return;
-	strv_push(a, xstrdup("--setenv"));
-	strv_pushf(a, "%s=%s", key, v ? v : "");
-}
-
-static void push_all(struct strv *a, const char *prefix, const struct strv *w)
-{
-	for (size_t i = 0; i < w->n; i++)
-		strv_pushf(a, "%s%s", prefix, w->v[i]);
-}
-
-static void build_argv(struct start *s, struct strv *a)
-{
-	const struct netconf *nc = &s->nc;
+	static const char keys[][19] = { "PRIVATE_NETWORK", "?PRIVATE_USERS", "HOST_BRIDGE", "HOST_ADDRESS",
+					 "LOCAL_ADDRESS", "HOST_ADDRESS6", "LOCAL_ADDRESS6", "?LOCAL_MAC_ADDRESS",
+					 "?EXTRA_VETHS", "HOST_PORT" };
 	const char *path = getenv("PATH");
 
-	strv_push(a, xstrdup(s->nspawn));
-	strv_push(a, xstrdup("--keep-unit"));
-	if (!s->booted)
-		strv_push(a, xstrdup("--register=no"));
-	strv_push(a, xstrdup("-M"));
-	strv_push(a, xstrdup(s->name));
-	strv_push(a, xstrdup("-D"));
-	strv_push(a, xstrdup(s->root));
-	if (s->private_network)
-		strv_push(a, xstrdup("--private-network"));
-	if (s->private_users)
-		strv_pushf(a, "--private-users=%s", s->private_users);
-	if (netconf_any_address(nc) || nc->has_mac)
-		strv_push(a, xstrdup("--network-veth"));
-	push_all(a, "--port=", &s->ports);
-	if (nc->host_bridge)
-		strv_pushf(a, "--network-bridge=%s", nc->host_bridge);
-	if (s->netns_path)
-		strv_pushf(a, "--network-namespace-path=%s", s->netns_path);
-	for (size_t i = 0; i < nc->n_veths; i++)
-		strv_pushf(a, "--network-veth-extra=%s", nc->veths[i].name);
-	push_all(a, "--network-interface=", &s->ifaces);
-	push_all(a, "--network-macvlan=", &s->macvlans);
-	if (wants_x86(s))
-		strv_push(a, xstrdup("--personality=x86"));
-	strv_push(a, xstrdup("--notify-ready=yes"));
-	/* a string: nspawn (glibc) reads it as 37, where this musl build's SIGRTMIN+3 is 38 */
-	strv_push(a, xstrdup("--kill-signal=SIGRTMIN+3"));
-	push_bind(a, "--bind-ro", s->store, "/nix/store", s->idmap);
-	push_bind(a, "--bind-ro", s->db, "/nix/var/nix/db", s->idmap);
-	push_bind(a, "--bind-ro", s->daemon_socket, "/nix/var/nix/daemon-socket", s->idmap);
-	push_bind(a, "--bind", s->profiles, "/nix/var/nix/profiles", s->idmap);
-	push_bind(a, "--bind", s->gcroots, "/nix/var/nix/gcroots", s->idmap);
-	push_bind(a, "--bind-ro", s->init_bind, INIT_BIND, 0);
-	push_all(a, "", &s->creds);
-	if (!s->ephemeral)
-		strv_push(a, xstrdup("--link-journal=try-guest"));
-	push_setenv(a, s, "PRIVATE_NETWORK", 1);
-	push_setenv(a, s, "PRIVATE_USERS", 0);
-	push_setenv(a, s, "HOST_BRIDGE", 1);
-	push_setenv(a, s, "HOST_ADDRESS", 1);
-	push_setenv(a, s, "LOCAL_ADDRESS", 1);
-	push_setenv(a, s, "HOST_ADDRESS6", 1);
-	push_setenv(a, s, "LOCAL_ADDRESS6", 1);
-	push_setenv(a, s, "LOCAL_MAC_ADDRESS", 0);
-	push_setenv(a, s, "EXTRA_VETHS", 0);
-	push_setenv(a, s, "HOST_PORT", 1);
-	strv_push(a, xstrdup("--setenv"));
-	strv_pushf(a, "PATH=%s", path ? path : "");
-	if (s->ephemeral)
-		strv_push(a, xstrdup("--ephemeral"));
-	if (s->caps.n) {
-		size_t len = 0;
-		char *j, *o;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *key = keys[i] + (keys[i][0] == '?'), *v = conf_get(&s->c, key);
 
-		for (size_t i = 0; i < s->caps.n; i++)
-			len += strlen(s->caps.v[i]) + 1;
-		o = j = xmalloc(len + sizeof("--capability="));
-		o = stpcpy(o, "--capability=");
-		for (size_t i = 0; i < s->caps.n; i++)
-			o += sprintf(o, "%s%s", i ? "," : "", s->caps.v[i]);
-		strv_push(a, j);
+		if (key == keys[i] || (v && *v))
+			strv_pushf(&s->setenv, "%s=%s", key, v ? v : "");
 	}
-	push_all(a, "--tmpfs=", &s->tmpfs);
-	push_all(a, "", &s->extra);
-	push_all(a, "", &s->init);
-	strv_push(a, xstrdup(s->stage2));
-}
-
-/* Open directory REL under AT, all there already, never through a symlink: -1 otherwise. */
-static int open_beneath(int at, const char *rel)
-{
-	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH };
-
-	return (int)syscall(SYS_openat2, at, rel, &how, sizeof(how));
-}
-
-/* Make directory REL under AT (AT_FDCWD for a plain path), with missing parents (0755) as
- * `mkdir -p` makes them, and return it open. MODE is set exactly on a directory made, and
- * with CHMOD also on one that was there. FOLLOW 0: a symlink anywhere in REL is refused, so
- * a symlink the container planted never turns our mkdir or chmod onto the host; 2: only
- * one at REL itself. BASE prefixes REL in messages. */
-static int make_dir(int at, const char *base, const char *rel, mode_t mode, int chmod_too, int follow)
-{
-	int oflags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow == 1 ? 0 : O_NOFOLLOW);
-	char *p, *c, *next;
-	int fd, err, link = 0;
-	struct stat st;
-
-	/* A restart finds it all there: one open, no walk. */
-	fd = follow ? openat(at, rel, oflags) : open_beneath(at, rel);
-	if (fd >= 0) {
-		if (chmod_too && fchmod(fd, mode) < 0) {
-			err = errno;
-			die_err(EXIT_FAIL, "set mode", esc_free(xasprintf("%s%s%s", base, *base ? "/" : "", rel)), err,
-				NULL);
-		}
-		return fd;
-	}
-	p = c = xstrdup(rel);
-	fd = at == AT_FDCWD ? open(*rel == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC) : dup(at);
-	if (fd < 0)
-		goto fail;
-	for (; c; c = next) {
-		int made = 0, nfd, last, lflags;
-		mode_t m;
-
-		if ((next = strchr(c, '/')))
-			*next++ = 0;
-		last = !next || !next[strspn(next, "/")];
-		if (!*c)
-			continue;
-		m = last ? mode : 0755;
-		/* FOLLOW 2: the parents are followed, REL's last component is not */
-		lflags = oflags & ~(follow == 2 && !last ? O_NOFOLLOW : 0);
-		nfd = openat(fd, c, lflags);
-		if (nfd < 0 && errno == ENOENT) {
-			made = mkdirat(fd, c, m) == 0;
-			if (!made && errno != EEXIST)
-				goto fail;
-			nfd = openat(fd, c, lflags);
-		}
-		if (nfd < 0)
-			goto fail;
-		close(fd);
-		fd = nfd;
-		if ((made || (last && chmod_too)) && fchmod(fd, m) < 0)
-			goto fail;
-		if (last)
-			break;
-	}
-	free(p);
-	return fd;
-fail:
-	err = errno;
-	if (follow != 1 && fd >= 0 && (err == ELOOP || err == ENOTDIR))
-		link = fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
-	{
-		char *show = xasprintf("%s%s%.*s", base, *base ? "/" : "", (int)(c - p + strlen(c)), rel);
-
-		free(p);
-		die_err(EXIT_FAIL, "make directory", esc_free(show), link ? 0 : err,
-			link ? "a symlink, not followed out of the container root" : NULL);
-	}
-}
-
-/* An empty file NAME in ETC unless something, even a dangling symlink, is there. */
-static void touch_absent(int etc, const char *root, const char *name)
-{
-	struct stat st;
-	int fd;
-
-	if (fstatat(etc, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return;
-	fd = openat(etc, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 && errno != EEXIST) {
-		int err = errno;
-
-		die_err(EXIT_FAIL, "make file", esc_free(xasprintf("%s/etc/%s", root, name)), err, NULL);
-	}
-	if (fd >= 0)
-		close(fd);
+	strv_pushf(&s->setenv, "PATH=%s", path ? path : "");
 }
 
 /* cp --remove-destination /etc/resolv.conf ROOT/etc/resolv.conf, without following
  * anything on the container's side: a new file, renamed over what was there. */
-static void copy_resolv(int etc, const char *root)
+static void copy_resolv(int etc, const char *etcpath)
 {
 	static const char tmp[] = ".resolv.conf.ncbox-tmp";
-	char buf[4096], *show = xasprintf("%s/etc/resolv.conf", root);
+	char buf[4096], *show = xasprintf("%s/resolv.conf", etcpath);
 	int in = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC), out = -1;
 	struct stat st;
 	ssize_t n;
@@ -740,27 +525,31 @@ fail: {
 
 static void prepare(struct start *s)
 {
+	char *etc = xasprintf("%s/etc", s->root);
 	int root, fd;
 
-	close(make_dir(AT_FDCWD, "", s->run_dir, 0700, 1, 1));
+	close(make_dir(AT_FDCWD, "", s->run_dir, 0700, MD_CHMOD | MD_FOLLOW));
+	/* the state dir as nixos-container create makes it: host users stay out of the roots */
+	if (path_under(s->root, state_dir()))
+		close(make_dir(AT_FDCWD, "", state_dir(), 0700, MD_FOLLOW));
 	/* the root, the profile and the GC roots: not through a symlink (nspawn would run, and
 	 * bind, what it points to) */
-	root = make_dir(AT_FDCWD, "", s->root, 0755, 0, 2);
-	fd = make_dir(root, s->root, "var/lib", 0755, 1, 0);
-	close(fd);
-	close(make_dir(root, s->root, "var/lib/private", 0700, 1, 0));
-	close(make_dir(root, s->root, "root", 0700, 1, 0));
-	close(make_dir(root, s->root, "usr/bin", 0755, 0, 0));
-	fd = make_dir(root, s->root, "etc", 0755, 1, 0);
-	touch_absent(fd, s->root, "os-release");
-	touch_absent(fd, s->root, "machine-id");
+	root = make_dir(AT_FDCWD, "", s->root, 0755, MD_FOLLOW_PARENTS);
+	close(make_dir(root, s->root, "var/lib", 0755, MD_CHMOD));
+	close(make_dir(root, s->root, "var/lib/private", 0700, MD_CHMOD));
+	close(make_dir(root, s->root, "root", 0700, MD_CHMOD));
+	close(make_dir(root, s->root, "usr/bin", 0755, 0));
+	fd = make_dir(root, s->root, "etc", 0755, MD_CHMOD);
+	touch_absent(fd, etc, "os-release");
+	touch_absent(fd, etc, "machine-id");
 	if (s->copy_resolv)
-		copy_resolv(fd, s->root);
+		copy_resolv(fd, etc);
 	close(fd);
 	close(root);
+	free(etc);
 	if (s->profiles) {
-		close(make_dir(AT_FDCWD, "", s->profiles, 0755, 1, 2));
-		close(make_dir(AT_FDCWD, "", s->gcroots, 0755, 1, 2));
+		close(make_dir(AT_FDCWD, "", s->profiles, 0755, MD_CHMOD | MD_FOLLOW_PARENTS));
+		close(make_dir(AT_FDCWD, "", s->gcroots, 0755, MD_CHMOD | MD_FOLLOW_PARENTS));
 	}
 }
 
@@ -810,28 +599,22 @@ static void helper_cgroup(pid_t pid)
 	free(procs);
 }
 
-/* The helper: wait until nspawn has made the host-side links, then do what
- * container-poststart does. It dies with nspawn (PDEATHSIG). */
-static noreturn void early_helper(const struct start *s, struct nl *ev, pid_t parent)
+/* The helper: wait until nspawn has made the host-side links, then configure them as
+ * container-poststart does. It ends when nspawn (START, a pidfd; -1: none) has exited. */
+static noreturn void early_helper(const struct start *s, struct nl *ev, int start)
 {
 	const char *names[64];
-	size_t n = 0;
+	size_t n = hostnet_links(&s->nc, names, 64);
 	struct timespec t0, t;
 	struct nl *nl;
+	int rc;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(0);
-	if (netconf_any_address(&s->nc) && !s->nc.host_bridge)
-		names[n++] = s->nc.ve;
-	for (size_t i = 0; i < s->nc.n_veths && n < 64; i++)
-		names[n++] = s->nc.veths[i].name;
 	if (!(nl = nl_open())) {
 		warn_sys("early network: open netlink socket", NULL);
 		_exit(EXIT_FAIL);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (size_t i = 0; i < n;) {
+	for (size_t i = 0; i < n && i < 64;) {
 		long ms;
 
 		if (nl_link_index(nl, names[i]) >= 0) {
@@ -846,44 +629,77 @@ static noreturn void early_helper(const struct start *s, struct nl *ev, pid_t pa
 			_exit(EXIT_FAIL);
 		}
 		/* a poll as well, in case a notification was lost (an altname added later) */
-		nl_wait_events(ev, 200);
+		if (nl_wait_events(ev, 200, start) == 2)
+			_exit(0);
 	}
-	nl_close(nl);
 	nl_close(ev);
-	{
-		char *argv[] = { "container-poststart", (char *)s->name, NULL };
-
-		applet = "container-poststart";
-		_exit(container_poststart_main(2, argv));
-	}
+	rc = hostnet_up(nl, &s->nc);
+	nl_close(nl);
+	_exit(rc < 0 ? EXIT_FAIL : 0);
 }
 
+/* Fork the helper so that it is never nspawn's child: a child of nspawn that exits while
+ * nspawn registers with machined makes that call fail (EINTR). An intermediate process
+ * forks it and exits before the exec, so the helper is reparented (to PID 1 or a
+ * subreaper) and watches nspawn through a pidfd instead. */
 static void early_network(struct start *s)
 {
 	struct nl *ev;
-	pid_t parent = getpid(), pid;
+	int start, st;
+	pid_t pid;
 
-	if (!((netconf_any_address(&s->nc) && !s->nc.host_bridge) || s->nc.n_veths))
+	if (!hostnet_links(&s->nc, NULL, 0))
 		return;
 	/* subscribed before the fork: no link made after this point goes unheard */
 	if (!(ev = nl_open_link_events())) {
 		warn_sys("early network: watch links", NULL);
 		return;
 	}
+	/* close-on-exec: only the helper keeps it */
+	start = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	fflush(NULL);
 	pid = fork();
-	if (pid == 0)
-		early_helper(s, ev, parent);
+	if (pid == 0) {
+		pid = fork();
+		if (pid == 0)
+			early_helper(s, ev, start);
+		if (pid < 0)
+			warn_sys("early network: start helper", NULL);
+		else if (s->booted)
+			helper_cgroup(pid);
+		_exit(0);
+	}
 	if (pid < 0)
 		warn_sys("early network: start helper", NULL);
-	else if (s->booted)
-		helper_cgroup(pid);
+	else
+		waitpid(pid, &st, 0);
+	if (start >= 0)
+		close(start);
 	nl_close(ev);
+}
+
+/* nspawn moves a link into the container only once udev has initialized it, unless /sys
+ * is read-only, which it takes for "no udev here". Without udev (no /run/udev/control),
+ * nspawn gets a mount namespace of its own where /sys is read-only. */
+static void sys_readonly(const struct start *s)
+{
+	struct statvfs v;
+
+	if ((!s->ifaces.n && !s->macvlans.n) || access("/run/udev/control", F_OK) == 0 ||
+	    statvfs("/sys", &v) < 0 || v.f_flag & ST_RDONLY)
+		return;
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
+	    mount(NULL, "/sys", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | (v.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC)),
+		  NULL) < 0)
+		die_err(EXIT_FAIL, "INTERFACES, MACVLANS", "/sys", errno,
+			"no udev here, and nspawn wants /sys read-only then: start udev, or start nspawn "
+			"where /sys is read-only");
 }
 
 static void start_free(struct start *s)
 {
-	struct strv *lists[] = { &s->ports, &s->caps, &s->tmpfs, &s->ifaces, &s->macvlans, &s->extra, &s->init, &s->creds };
+	struct strv *lists[] = { &s->ports, &s->caps, &s->tmpfs,  &s->ifaces, &s->macvlans,
+				 &s->extra, &s->init, &s->creds, &s->setenv };
 	char *strs[] = { s->root, s->run_dir, s->store, s->db, s->daemon_socket, s->profiles, s->gcroots,
 			 s->nspawn, s->stage2, s->init_bind };
 
@@ -957,6 +773,8 @@ int container_start_main(int argc, char **argv)
 			check_stage2(&s);
 		}
 	}
+	s.x86 = wants_x86(&s);
+	plan_setenv(&s);
 	build_argv(&s, &cmd);
 	if (s.dry_run) {
 		int rc;
@@ -970,6 +788,7 @@ int container_start_main(int argc, char **argv)
 	}
 	if (s.early_net)
 		early_network(&s);
+	sys_readonly(&s);
 	setenv("SYSTEMD_NSPAWN_UNIFIED_HIERARCHY", "1", 0);
 	fflush(NULL);
 	execv(s.nspawn, cmd.v);

@@ -151,6 +151,8 @@ int veths_parse(const char *s, struct veth **out, size_t *n, char *err, size_t e
 		const char *end = p + len, *comma;
 		char msg[256];
 		struct veth *cur;
+		const char *keys[5];
+		size_t klens[5], nk;
 
 		if (!len) {
 			p++;
@@ -169,14 +171,27 @@ int veths_parse(const char *s, struct veth **out, size_t *n, char *err, size_t e
 				msgf(msg, sizeof(msg), "veth '%s' given twice", msg_esc(cur->name));
 				goto bad;
 			}
-		while (comma) {
+		for (nk = 0; comma;) {
 			const char *f = comma + 1, *next = memchr(f, ',', (size_t)(end - f));
 			size_t flen = (size_t)((next ? next : end) - f);
+			const char *eq = memchr(f, '=', flen);
+			size_t klen = eq ? (size_t)(eq - f) : flen;
 
 			if (!flen) {
 				snprintf(msg, sizeof(msg), "empty field");
 				goto bad;
 			}
+			for (size_t i = 0; i < nk; i++)
+				if (klens[i] == klen && !memcmp(keys[i], f, klen)) {
+					char *k = xstrndup(f, klen);
+
+					msgf(msg, sizeof(msg), "%s given twice", msg_esc(k));
+					free(k);
+					goto bad;
+				}
+			/* five known keys: a sixth field repeats one, or veth_field() refuses it */
+			if (nk < 5)
+				keys[nk] = f, klens[nk++] = klen;
 			if (veth_field(cur, f, flen, msg, sizeof(msg)) < 0)
 				goto bad;
 			comma = next;

@@ -1,9 +1,11 @@
-/* Atomic writes, mkdir -p, and rm -rf that stays on its file system and unmounts first. */
+/* Atomic writes, mkdir -p, directories made and files opened without following a symlink,
+ * and rm -rf that stays on its file system and unmounts first. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fs.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,4 +501,116 @@ fail:
 	free(buf);
 	errno = e;
 	return NULL;
+}
+
+const char *nofollow_strerror(int err)
+{
+	return err == ELOOP ? "a symlink, not followed" : strerror(err);
+}
+
+int open_beneath(int at, const char *rel)
+{
+	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH };
+
+	return (int)syscall(SYS_openat2, at, rel, &how, sizeof(how));
+}
+
+int open_in_root(const char *root, const char *path, int flags)
+{
+	struct open_how how = { .flags = (unsigned)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT };
+	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd, err;
+
+	if (rootfd < 0)
+		return -1;
+	fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	err = errno;
+	close(rootfd);
+	errno = err;
+	return fd;
+}
+
+/* Die on STEP of BASE/REL (its first N bytes), with ERR or DETAIL. */
+static noreturn void die_path(const char *step, const char *base, const char *rel, int n, int err, const char *detail)
+{
+	char *show = xasprintf("%s%s%.*s", base, *base ? "/" : "", n, rel);
+	const char *e = msg_esc(show);
+
+	free(show);
+	die_err(EXIT_FAIL, step, e, err, detail);
+}
+
+int make_dir(int at, const char *base, const char *rel, mode_t mode, int flags)
+{
+	int follow = flags & MD_FOLLOW, oflags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
+	char *p, *c, *next;
+	int fd, err, link = 0;
+	struct stat st;
+
+	/* A restart finds it all there: one open, no walk. */
+	fd = flags & (MD_FOLLOW | MD_FOLLOW_PARENTS) ? openat(at, rel, oflags) : open_beneath(at, rel);
+	if (fd >= 0) {
+		if (flags & MD_CHMOD && fchmod(fd, mode) < 0)
+			die_path("set mode", base, rel, INT_MAX, errno, NULL);
+		return fd;
+	}
+	p = c = xstrdup(rel);
+	fd = at == AT_FDCWD ? open(*rel == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC) : dup(at);
+	if (fd < 0)
+		goto fail;
+	for (; c; c = next) {
+		int made = 0, nfd, last, lflags;
+		mode_t m;
+
+		if ((next = strchr(c, '/')))
+			*next++ = 0;
+		last = !next || !next[strspn(next, "/")];
+		if (!*c)
+			continue;
+		m = last ? mode : 0755;
+		lflags = oflags & ~(flags & MD_FOLLOW_PARENTS && !last ? O_NOFOLLOW : 0);
+		nfd = openat(fd, c, lflags);
+		if (nfd < 0 && errno == ENOENT) {
+			made = mkdirat(fd, c, m) == 0;
+			if (!made && errno != EEXIST)
+				goto fail;
+			nfd = openat(fd, c, lflags);
+		}
+		if (nfd < 0)
+			goto fail;
+		close(fd);
+		fd = nfd;
+		if ((made || (last && flags & MD_CHMOD)) && fchmod(fd, m) < 0)
+			goto fail;
+		if (last)
+			break;
+	}
+	free(p);
+	return fd;
+fail:
+	err = errno;
+	/* O_NOFOLLOW | O_DIRECTORY on a symlink fails with ENOTDIR: look */
+	if (!follow && fd >= 0 && (err == ELOOP || err == ENOTDIR))
+		link = fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+	{
+		int n = (int)(c - p + strlen(c));
+
+		free(p);
+		die_path("make directory", base, rel, n, 0,
+			 link ? "a symlink, not followed out of the container root" : nofollow_strerror(err));
+	}
+}
+
+void touch_absent(int dir, const char *dirpath, const char *name)
+{
+	struct stat st;
+	int fd;
+
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return;
+	fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno != EEXIST)
+		die_path("make file", dirpath, name, INT_MAX, errno, NULL);
+	if (fd >= 0)
+		close(fd);
 }

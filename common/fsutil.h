@@ -1,4 +1,5 @@
-/* Files that must never be seen half-written, directories made and removed with care. */
+/* Files that must never be seen half-written, directories made and removed with care, and
+ * paths opened without following a symlink a container (or a user) planted. */
 #ifndef FSUTIL_H
 #define FSUTIL_H
 
@@ -37,5 +38,32 @@ struct mountent {
 };
 size_t mounts_read(struct mountent **out);
 void mounts_free(struct mountent *m, size_t n);
+
+/* The reason to print for ERR from an open that follows no symlink: ELOOP there means one
+ * was met and refused, "a symlink, not followed", not a loop; else strerror(ERR). */
+const char *nofollow_strerror(int err);
+
+/* Open directory REL under directory AT, all of it there already, through no symlink and
+ * never above AT (RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH). -1 with errno (ELOOP: a symlink
+ * was met; ENOSYS: a kernel without openat2). */
+int open_beneath(int at, const char *rel);
+
+/* Open PATH as a process chrooted into ROOT would: symlinks followed, each resolved inside
+ * ROOT, ".." never above it (RESOLVE_IN_ROOT). FLAGS as open()'s, O_CLOEXEC added. -1 with
+ * errno (ENOSYS or EPERM: openat2 is missing or forbidden here). */
+int open_in_root(const char *root, const char *path, int flags);
+
+/* Make directory REL under AT (AT_FDCWD for a plain path), with missing parents (0755) as
+ * `mkdir -p` makes them, and return it open (O_DIRECTORY). MODE is set exactly on the
+ * directory made, and with MD_CHMOD also on one that was there. No symlink in REL is
+ * followed (a symlink a container planted never turns a mkdir or chmod onto the host),
+ * unless MD_FOLLOW (all are) or MD_FOLLOW_PARENTS (all but one at REL itself). Dies with
+ * EXIT_FAIL naming BASE/REL up to the part that failed (BASE "": REL alone). */
+enum { MD_CHMOD = 1, MD_FOLLOW = 2, MD_FOLLOW_PARENTS = 4 };
+int make_dir(int at, const char *base, const char *rel, mode_t mode, int flags);
+
+/* An empty file NAME (0644) in directory DIR unless something, even a dangling symlink, is
+ * there; nothing is followed. Dies with EXIT_FAIL naming DIRPATH/NAME. */
+void touch_absent(int dir, const char *dirpath, const char *name);
 
 #endif

@@ -22,22 +22,27 @@ const char *addr_format(const struct ipaddr *a, char *buf, size_t len);
 int mac_parse(const char *s, unsigned char mac[6], const char **why);
 
 /* One netlink socket per run. Every change asks for an ACK with extended ack on.
- * Each call returns >= 0, or -1 with errno set and nl_ext_ack() holding the kernel's
- * message for that request ("" when it sent none). */
+ * Each call returns >= 0, or -1 with errno set and nl_why() holding why: the kernel's
+ * extended-ack message for that request, or ours when we found the fault ourselves (a
+ * name too long, a reply without the link); "" when neither said more than errno. */
 struct nl;
 struct nl *nl_open(void);
 void nl_close(struct nl *nl);
-const char *nl_ext_ack(const struct nl *nl);
+const char *nl_why(const struct nl *nl);
 /* A socket that hears the kernel's link notifications (RTNLGRP_LINK), to wait until a link
  * appears: for nl_wait_events() only, never for requests. NULL with errno. */
 struct nl *nl_open_link_events(void);
 /* Wait up to TIMEOUT_MS for notifications and drop them: 1 when some came (or the socket
- * overran: look again), 0 on timeout, -1 with errno. */
-int nl_wait_events(struct nl *nl, int timeout_ms);
+ * overran: look again), 0 on timeout, -1 with errno; 2 as soon as FD (-1: none; a pidfd,
+ * say) is readable. */
+int nl_wait_events(struct nl *nl, int timeout_ms, int fd);
 
 /* The ifindex of NAME, looked up by name or altname (names over 15 bytes can only be
  * altnames, which nspawn uses for long ve-NAME). -1 with ENODEV when there is none. */
 int nl_link_index(struct nl *nl, const char *name);
+/* The same, and the link's kind (IFLA_INFO_KIND: "veth", "bridge", ...; "" when it has
+ * none, as lo and physical devices) into KIND (LEN bytes). */
+int nl_link_kind(struct nl *nl, const char *name, char *kind, size_t len);
 int nl_link_up(struct nl *nl, int ifindex);
 int nl_link_rename(struct nl *nl, int ifindex, const char *newname);
 int nl_link_set_mac(struct nl *nl, int ifindex, const unsigned char mac[6]);

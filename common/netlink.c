@@ -26,7 +26,7 @@ struct nl {
 	struct mnl_socket *sock;
 	unsigned int portid;
 	unsigned int seq;
-	char ext_ack[256];
+	char why[256]; /* the kernel's extended-ack message, or our own reason */
 	alignas(NLMSG_ALIGNTO) char buf[NL_BUFSIZE];
 };
 
@@ -34,14 +34,17 @@ struct nl {
 struct reply {
 	struct nl *nl;
 	int ifindex;
+	char *kind; /* IFLA_INFO_KIND of a link reply, when not NULL */
+	size_t kindlen;
 };
 
-__attribute__((format(printf, 3, 4))) static int nl_fail(struct nl *nl, int err, const char *fmt, ...)
+/* Fail with errno ERR and our own reason as nl_why(). */
+__attribute__((format(printf, 3, 4))) static int nl_fail_why(struct nl *nl, int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(nl->ext_ack, sizeof(nl->ext_ack), fmt, ap);
+	vsnprintf(nl->why, sizeof(nl->why), fmt, ap);
 	va_end(ap);
 	errno = err;
 	return -1;
@@ -88,13 +91,15 @@ struct nl *nl_open_link_events(void)
 	return NULL;
 }
 
-int nl_wait_events(struct nl *nl, int timeout_ms)
+int nl_wait_events(struct nl *nl, int timeout_ms, int fd)
 {
-	struct pollfd p = {.fd = mnl_socket_get_fd(nl->sock), .events = POLLIN};
-	int r = poll(&p, 1, timeout_ms), got = 0;
+	struct pollfd p[2] = {{.fd = mnl_socket_get_fd(nl->sock), .events = POLLIN}, {.fd = fd, .events = POLLIN}};
+	int r = poll(p, 2, timeout_ms), got = 0;
 
 	if (r <= 0)
 		return r < 0 && errno != EINTR ? -1 : 0;
+	if (p[1].revents)
+		return 2;
 	/* Only that something happened matters: the caller looks the links up again. */
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
@@ -118,9 +123,9 @@ void nl_close(struct nl *nl)
 	free(nl);
 }
 
-const char *nl_ext_ack(const struct nl *nl)
+const char *nl_why(const struct nl *nl)
 {
-	return nl ? nl->ext_ack : "";
+	return nl ? nl->why : "";
 }
 
 /* The ACK (error 0) or the error, with NLMSGERR_ATTR_MSG kept, as iproute2's
@@ -144,7 +149,7 @@ static int cb_error(const struct nlmsghdr *nlh, void *data)
 		{
 			if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
 			    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-				snprintf(r->nl->ext_ack, sizeof(r->nl->ext_ack), "%s",
+				snprintf(r->nl->why, sizeof(r->nl->why), "%s",
 					 mnl_attr_get_str(attr));
 		}
 	}
@@ -160,22 +165,38 @@ static int cb_data(const struct nlmsghdr *nlh, void *data)
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct reply *r = data;
 
-	if (nlh->nlmsg_type == RTM_NEWLINK && mnl_nlmsg_get_payload_len(nlh) >= sizeof(*ifi))
-		r->ifindex = ifi->ifi_index;
+	const struct nlattr *a, *k;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return MNL_CB_OK;
+	r->ifindex = ifi->ifi_index;
+	if (r->kind)
+		mnl_attr_for_each(a, nlh, sizeof(*ifi))
+		{
+			if (mnl_attr_get_type(a) != IFLA_LINKINFO || mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
+				continue;
+			mnl_attr_for_each_nested(k, a)
+			{
+				if (mnl_attr_get_type(k) == IFLA_INFO_KIND && mnl_attr_validate(k, MNL_TYPE_STRING) == 0)
+					snprintf(r->kind, r->kindlen, "%.*s", (int)strnlen(mnl_attr_get_str(k),
+						 mnl_attr_get_payload_len(k)), mnl_attr_get_str(k));
+			}
+		}
 	return MNL_CB_OK;
 }
 
-/* Send NLH and read until its ACK. Returns -1 with errno, else the ifindex of a
- * link reply (0 when there was none). */
-static int nl_talk(struct nl *nl, struct nlmsghdr *nlh)
+/* Send NLH and read until its ACK into R (may be NULL). Returns -1 with errno, else the
+ * ifindex of a link reply (0 when there was none). */
+static int nl_talk_r(struct nl *nl, struct nlmsghdr *nlh, struct reply *rp)
 {
 	static mnl_cb_t ctl[NLMSG_ERROR + 1] = {[NLMSG_ERROR] = cb_error};
-	struct reply r = {.nl = nl};
+	struct reply r = rp ? *rp : (struct reply){0};
 	unsigned int seq = ++nl->seq;
 	ssize_t n;
 	int ret;
 
-	nl->ext_ack[0] = 0;
+	r.nl = nl;
+	nl->why[0] = 0;
 	nlh->nlmsg_seq = seq;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -1;
@@ -194,6 +215,11 @@ static int nl_talk(struct nl *nl, struct nlmsghdr *nlh)
 		if (ret == MNL_CB_STOP)
 			return r.ifindex;
 	}
+}
+
+static int nl_talk(struct nl *nl, struct nlmsghdr *nlh)
+{
+	return nl_talk_r(nl, nlh, NULL);
 }
 
 static struct nlmsghdr *req_start(struct nl *nl, uint16_t type, uint16_t flags)
@@ -217,30 +243,38 @@ static struct nlmsghdr *link_req(struct nl *nl, uint16_t type, int ifindex, stru
 	return nlh;
 }
 
-int nl_link_index(struct nl *nl, const char *name)
+int nl_link_kind(struct nl *nl, const char *name, char *kind, size_t kindlen)
 {
 	size_t len = name ? strlen(name) : 0;
+	struct reply r = {.kind = kind, .kindlen = kindlen};
 	struct nlmsghdr *nlh;
 	int ifindex;
 
+	if (kind && kindlen)
+		*kind = 0;
 	if (!len)
-		return nl_fail(nl, EINVAL, "empty interface name");
+		return nl_fail_why(nl, EINVAL, "empty interface name");
 	if (len >= ALTIFNAMSIZ)
-		return nl_fail(nl, EINVAL, "interface name longer than %d bytes", ALTIFNAMSIZ - 1);
+		return nl_fail_why(nl, EINVAL, "interface name longer than %d bytes", ALTIFNAMSIZ - 1);
 	nlh = link_req(nl, RTM_GETLINK, 0, NULL);
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	/* Since 5.5 the kernel looks either attribute up among names and altnames;
 	 * IFLA_IFNAME is limited to IFNAMSIZ - 1 bytes. */
 	mnl_attr_put_strz(nlh, len < IFNAMSIZ ? IFLA_IFNAME : IFLA_ALT_IFNAME, name);
-	ifindex = nl_talk(nl, nlh);
-	if (ifindex < 0 && errno == ENODEV && len >= IFNAMSIZ && !nl->ext_ack[0])
-		return nl_fail(nl, ENODEV,
+	ifindex = nl_talk_r(nl, nlh, &r);
+	if (ifindex < 0 && errno == ENODEV && len >= IFNAMSIZ && !nl->why[0])
+		return nl_fail_why(nl, ENODEV,
 			       "no interface has the altname %s "
 			       "(names over %d bytes exist only as altnames)",
 			       name, IFNAMSIZ - 1);
 	if (!ifindex)
-		return nl_fail(nl, ENODEV, "no link in the kernel's reply");
+		return nl_fail_why(nl, ENODEV, "no link in the kernel's reply");
 	return ifindex;
+}
+
+int nl_link_index(struct nl *nl, const char *name)
+{
+	return nl_link_kind(nl, name, NULL, 0);
 }
 
 int nl_link_up(struct nl *nl, int ifindex)
@@ -259,9 +293,9 @@ int nl_link_rename(struct nl *nl, int ifindex, const char *newname)
 	struct nlmsghdr *nlh;
 
 	if (!len)
-		return nl_fail(nl, EINVAL, "empty interface name");
+		return nl_fail_why(nl, EINVAL, "empty interface name");
 	if (len >= IFNAMSIZ)
-		return nl_fail(nl, EINVAL, "interface name %s is longer than %d bytes", newname,
+		return nl_fail_why(nl, EINVAL, "interface name %s is longer than %d bytes", newname,
 			       IFNAMSIZ - 1);
 	nlh = link_req(nl, RTM_NEWLINK, ifindex, NULL);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, newname);
@@ -296,7 +330,7 @@ static int addr_len(struct nl *nl, const struct ipaddr *a)
 		return 4;
 	if (a->family == AF_INET6)
 		return 16;
-	return nl_fail(nl, EAFNOSUPPORT, "not an IPv4 or IPv6 address");
+	return nl_fail_why(nl, EAFNOSUPPORT, "not an IPv4 or IPv6 address");
 }
 
 int nl_addr_add(struct nl *nl, int ifindex, const struct ipaddr *a)
@@ -357,7 +391,7 @@ int nl_route_add_default(struct nl *nl, const struct ipaddr *gw, int ifindex)
 		return -1;
 	/* `ip route add default via 10.0.0.1/24` is refused too */
 	if (gw->prefix >= 0)
-		return nl_fail(nl, EINVAL, "a gateway takes no prefix length");
+		return nl_fail_why(nl, EINVAL, "a gateway takes no prefix length");
 	nlh = route_req(nl, gw->family, 0, RT_SCOPE_UNIVERSE);
 	mnl_attr_put(nlh, RTA_GATEWAY, (size_t)alen, gw->bytes);
 	if (ifindex > 0)

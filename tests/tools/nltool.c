@@ -21,7 +21,7 @@ static void check(int ret, const char *step, const char *obj)
 		int err = errno;
 
 		/* the message must be read before nl_close frees it */
-		warn_err(step, obj, err, nl_ext_ack(nl));
+		warn_err(step, obj, err, nl_why(nl));
 		nl_close(nl);
 		exit(EXIT_FAIL);
 	}
