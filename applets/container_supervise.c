@@ -24,6 +24,7 @@
 #include "../common/conf.h"
 #include "../common/container.h"
 #include "../common/fsutil.h"
+#include "../common/hostnet.h"
 #include "../common/task.h"
 #include "applets.h"
 
@@ -31,7 +32,8 @@ const char container_supervise_usage[] =
 	"Usage: container-supervise [--ready-fd=FD] [--stop-timeout=SEC] [--log-max=KIB] [NAME]\n"
 	"\n"
 	"Run container NAME (default $INSTANCE) in the foreground: container-prestart, then\n"
-	"container-start (nspawn) as our child; container-poststart on nspawn's leader PID; up\n"
+	"container-start (nspawn) as our child; the host side of the network (container-\n"
+	"poststart's work) on nspawn's leader PID; up\n"
 	"on the container's READY=1. Whenever nspawn exits: the cgroup killed, the veths and an\n"
 	"ephemeral root removed. Exit 133 (reboot) starts it again (5 starts in 10 s at most).\n"
 	"\n"
@@ -53,6 +55,8 @@ const char container_supervise_usage[] =
 
 static struct sv {
 	const char *name;
+	struct conf c;
+	struct netconf nc;
 	char *dir, *status, *log, *root, *notify, *sd_notify;
 	char *cg[2]; /* where nspawn runs: cgroup2, v1 name=systemd (NULL: not mounted) */
 	int unit, ready_fd, sfd, nsock, pipe, logfd, out;
@@ -132,12 +136,22 @@ static int run_step(const char *applet_name)
 	return pid < 0 ? -1 : wait_child(pid);
 }
 
-static void step(const char *applet_name)
+/* The host side of the network (UP: container-poststart's work, else the veths removed),
+ * in this process; 0, or -1 after reporting a failure. */
+static int hostnet(int up)
 {
-	int rc = run_step(applet_name);
+	struct nl *nl;
+	int rc;
 
-	if (rc)
-		warn_msg("%s %s: exited %d", applet_name, sv.name, rc);
+	if (!(up ? hostnet_links(&sv.nc, NULL, 0) : hostnet_main_veth(&sv.nc) || sv.nc.n_veths))
+		return 0;
+	if (!(nl = nl_open())) {
+		warn_sys("open netlink socket", NULL);
+		return -1;
+	}
+	rc = up ? hostnet_up(nl, &sv.nc) : hostnet_clear(nl, &sv.nc);
+	nl_close(nl);
+	return rc;
 }
 
 /* The console: 1 read, 0 at its end, -1 nothing now. Into the log (renamed to log.1 at half the cap), and to stdout when a
@@ -291,8 +305,8 @@ static void read_notify(void)
 			sv.leader = (pid_t)strtol(l + 20, NULL, 10);
 			sv.leader_at = now_ms();
 			sv.forwarded &= 1;
-			if (run_step("container-poststart")) {
-				warn_msg("container-poststart %s failed: stopping", sv.name);
+			if (hostnet(1)) {
+				warn_msg("%s: the host side of the network failed: stopping", sv.name);
 				sv.exit = EXIT_FAIL;
 				stop_begin();
 			}
@@ -345,14 +359,14 @@ static void teardown(void)
 	char *failed = NULL;
 
 	cg_clean();
-	step("container-prestart");
+	hostnet(0);
 	if (remove_tree(sv.root, &failed) < 0)
 		warn_sys("remove ephemeral root", failed ? failed : sv.root);
 	free(failed);
 }
 
 /* One run of the container: its nspawn's exit code (128+signal), or -1 when it did not start. */
-static int run_once(void)
+static int run_once(int again)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int p[2], cgfd[2] = { -1, -1 }, status;
@@ -365,6 +379,13 @@ static int run_once(void)
 		if (sv.cg[i] && cg_populated(sv.cg[i]))
 			warn_msg("%s: processes left from before in %s: killed", sv.name, sv.cg[i]);
 	cg_clean();
+	if (again) { /* read again for each start, as container-start does */
+		netconf_free(&sv.nc);
+		conf_free(&sv.c);
+		conf_load(&sv.c, sv.name);
+		netconf_load(&sv.nc, &sv.c, sv.name);
+	}
+	/* a stale machined registration too: keep container-prestart's one home for it */
 	if (run_step("container-prestart"))
 		return EXIT_FAIL;
 	for (int i = 0; i < 2; i++) {
@@ -560,6 +581,8 @@ int container_supervise_main(int argc, char **argv)
 		die_sys(EXIT_USAGE, "use --ready-fd", argv[0]);
 	if (!sv.log_half)
 		die_usage("--log-max: 0 keeps no log");
+	conf_load(&sv.c, sv.name);
+	netconf_load(&sv.nc, &sv.c, sv.name);
 	key = container_key(sv.name);
 	sv.dir = xasprintf("%s/%s", run_dir(), key);
 	sv.status = xasprintf("%s/status", sv.dir);
@@ -606,7 +629,7 @@ int container_supervise_main(int argc, char **argv)
 			break;
 		}
 		starts[n++ % START_BURST] = t;
-		rc = run_once();
+		rc = run_once(n > 1);
 		if (rc < 0)
 			rc = sv.stopping ? 0 : EXIT_FAIL;
 		else if (sv.exit || sv.stopping)
