@@ -31,22 +31,16 @@
 const char container_supervise_usage[] =
 	"Usage: container-supervise [--ready-fd=FD] [--stop-timeout=SEC] [--log-max=KIB] [NAME]\n"
 	"\n"
-	"Run container NAME (default $INSTANCE) in the foreground: container-prestart, then\n"
-	"container-start (nspawn) as our child; the host side of the network (container-\n"
-	"poststart's work) on nspawn's leader PID; up\n"
-	"on the container's READY=1. Whenever nspawn exits: the cgroup killed, the veths and an\n"
-	"ephemeral root removed. Exit 133 (reboot) starts it again (5 starts in 10 s at most).\n"
+	"Run container NAME (default $INSTANCE) in the foreground, nspawn as our child: prestart,\n"
+	"container-start, the host network on nspawn's leader PID, up on READY=1; after nspawn\n"
+	"exits the cgroup is killed, veths and an ephemeral root removed. Reboot: started again.\n"
+	"SIGTERM: stopped. Files: RUN_DIR/NAME.HASH/{status,lock,log,log.1}; see README.\n"
 	"\n"
-	"  --ready-fd=FD        write a newline to FD once up, then close it\n"
-	"  --stop-timeout=SEC   kill the container this long after SIGTERM (default 90)\n"
-	"  --log-max=KIB        console log cap (default 1024): log, log.1\n"
+	"  --ready-fd=FD        a newline to FD once up\n"
+	"  --stop-timeout=SEC   SIGKILL this long after SIGTERM (default 90)\n"
+	"  --log-max=KIB        console log cap (default 1024)\n"
 	"\n"
-	"SIGTERM/SIGINT: SIGTERM to nspawn once the container's init takes its kill signal.\n"
-	"Files in RUN_DIR/NAME.HASH/ (HASH: the config dir's): status (STATE=starting|up|\n"
-	"stopping|down), lock (held while we run), log, log.1, root. cgroup: ncbox/NAME.HASH;\n"
-	"under systemd ($NOTIFY_SOCKET) the unit's container/, READY=1 passed on.\n"
-	"\n"
-	"Exit: 0 stopped or poweroff, 1 a step failed, 2 usage, 3 bad name, else nspawn's.\n";
+	"Exit: 0 stopped or poweroff, 1 a step failed, 2 usage, 3 bad config, else nspawn's.\n";
 
 #define START_BURST 5
 #define START_WINDOW_MS 10000
@@ -531,20 +525,21 @@ static void cgroups(const char *key)
 		if (fd >= 0)
 			close(fd);
 		free(f);
-		/* what systemd delegated, on to container/, for nspawn to pass on */
+		/* what systemd delegated, on to container/, for nspawn to pass on: "+a +b" */
 		f = xasprintf("%s/cgroup.controllers", unit);
-		c = read_file(f, 4096, NULL);
-		free(f);
-		f = xasprintf("%s/cgroup.subtree_control", unit);
-		for (char *t = c ? strtok(c, " \n") : NULL; t; t = strtok(NULL, " \n")) {
-			char w[64];
+		if ((c = read_file(f, 4096, NULL)) && *c) {
+			char *w = xmalloc(2 * strlen(c) + 2), *o = w;
 
-			if ((fd = open(f, O_WRONLY | O_CLOEXEC)) >= 0) {
-				snprintf(w, sizeof(w), "+%s", t);
-				if (write(fd, w, strlen(w)) < 0)
-					warn_sys("enable controller", f);
+			for (char *p = c; *p && *p != '\n'; p++)
+				o += sprintf(o, p == c || p[-1] == ' ' ? "+%c" : "%c", *p);
+			*o = 0;
+			free(f);
+			f = xasprintf("%s/cgroup.subtree_control", unit);
+			if ((fd = open(f, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, w, strlen(w)) < 0)
+				warn_sys("enable controllers", f);
+			if (fd >= 0)
 				close(fd);
-			}
+			free(w);
 		}
 		free(f);
 		free(c);
