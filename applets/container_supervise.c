@@ -573,7 +573,7 @@ int container_supervise_main(int argc, char **argv)
 	if (machine_name_check(sv.name, &why) < 0)
 		die(EXIT_CONFIG, "container name '%s': %s", msg_esc(sv.name), why);
 	if (sv.ready_fd >= 0 && fcntl(sv.ready_fd, F_SETFD, FD_CLOEXEC) < 0)
-		die_sys(EXIT_USAGE, "use --ready-fd", argv[0]);
+		die_usage("--ready-fd=%d: not an open descriptor", sv.ready_fd);
 	if (!sv.log_half)
 		die_usage("--log-max: 0 keeps no log");
 	conf_load(&sv.c, sv.name);
