@@ -24,6 +24,7 @@
 #include "../common/conf.h"
 #include "../common/container.h"
 #include "../common/fsutil.h"
+#include "../common/hostnet.h"
 #include "../common/task.h"
 #include "../common/proc.h"
 #include "applets.h"
@@ -31,37 +32,16 @@
 const char container_supervise_usage[] =
 	"Usage: container-supervise [--ready-fd=FD] [--stop-timeout=SEC] [--log-max=KIB] [NAME]\n"
 	"\n"
-	"Run container NAME (default $INSTANCE) in the foreground until it stops: container-\n"
-	"prestart, then container-start (which execs systemd-nspawn) as this process's child;\n"
-	"on nspawn's X_NSPAWN_LEADER_PID the host side of the network (container-poststart);\n"
-	"on the container's READY=1 the state `up`. Only nspawn's own notifications count.\n"
-	"When nspawn exits, for whatever reason: what is left in the cgroup is killed, the veths\n"
-	"removed (container-prestart), an ephemeral root removed, the state set `down`.\n"
+	"Run container NAME (default $INSTANCE) in the foreground, nspawn as our child: prestart,\n"
+	"container-start, the host network on nspawn's leader PID, up on READY=1; after nspawn\n"
+	"exits the cgroup is killed, veths and an ephemeral root removed. Reboot: started again.\n"
+	"SIGTERM: stopped. Files: RUN_DIR/NAME.HASH/{status,lock,log,log.1}; see README.\n"
 	"\n"
-	"  --ready-fd=FD     write a newline to FD and close it once the container is up (s6's\n"
-	"                    notification-fd); closed without one when the start fails\n"
-	"  --stop-timeout=SEC  SIGKILL the container this long after a stop (default 90)\n"
-	"  --log-max=KIB     console log cap (default 1024): RUN_DIR/KEY/log, renamed to log.1\n"
-	"                    at half the cap, so that the newest output is kept\n"
+	"  --ready-fd=FD        a newline to FD once up\n"
+	"  --stop-timeout=SEC   SIGKILL this long after SIGTERM (default 90)\n"
+	"  --log-max=KIB        console log cap (default 1024)\n"
 	"\n"
-	"KEY is NAME.HASH, HASH 8 hex digits of the config dir's real path: the cgroup ncbox/KEY\n"
-	"(nspawn and the container; this process stays outside) and RUN_DIR/KEY/: status\n"
-	"(STATE=starting|up|stopping|down, PID, NSPAWN_PID, LEADER_PID, EXIT; only this process\n"
-	"writes it), lock (flock'd by this process while it lives: a status nobody holds the\n"
-	"lock of is stale), log, log.1, root (an ephemeral root, via $RUNTIME_DIRECTORY).\n"
-	"The console also goes to stdout when that is a pipe or socket (runit's log, journald).\n"
-	"\n"
-	"SIGTERM, SIGINT: stop: SIGTERM to nspawn (which passes its kill signal, SIGRTMIN+3, to\n"
-	"the container's init) once the init has that signal caught or blocked, so that a stop\n"
-	"right after a start is not lost (READY=1 or 2 s end the wait); SIGKILL to the\n"
-	"container's cgroup after the stop timeout. nspawn exit 133 (reboot) starts it again,\n"
-	"at most 5 starts in 10 s; exit 0 (poweroff) ends it.\n"
-	"Under systemd ($NOTIFY_SOCKET set: a Type=notify unit): nspawn runs in the unit's cgroup,\n"
-	"this process moves to its supervisor/ subcgroup; READY=1, STATUS= and STOPPING=1 go to\n"
-	"systemd. Descriptors above 2 never reach nspawn or the helpers.\n"
-	"\n"
-	"Exit: 0 stopped (a stop, or poweroff), 1 a step failed or the start limit was hit,\n"
-	"2 usage, 3 bad name, else nspawn's (or container-start's) exit code, 128+signal.\n";
+	"Exit: 0 stopped or poweroff, 1 a step failed, 2 usage, 3 bad config, else nspawn's.\n";
 
 #define START_BURST 5
 #define START_WINDOW_MS 10000
@@ -70,8 +50,10 @@ const char container_supervise_usage[] =
 
 static struct sv {
 	const char *name;
+	struct conf c;
+	struct netconf nc;
 	char *dir, *status, *log, *root, *notify, *sd_notify;
-	char *cg[2]; /* our own cgroups (v2, v1); under systemd cg[0] is the unit's payload/ */
+	char *cg[2]; /* where nspawn runs: cgroup2, v1 name=systemd (NULL: not mounted) */
 	int unit, ready_fd, sfd, nsock, pipe, logfd, out;
 	long long stop_ms, log_half, logsize;
 	pid_t child, leader;
@@ -79,13 +61,19 @@ static struct sv {
 	long long stop_at, leader_at;
 } sv = { .ready_fd = -1, .logfd = -1, .pipe = -1, .out = -1, .stop_ms = 90000, .log_half = 512 << 10 };
 
+/* The status file, replaced in one rename; not fsync'd (volatile state, and on a /run on
+ * disk each fsync took 4-8 ms of a start). */
 static void status_write(const char *state)
 {
 	char *t = xasprintf("STATE=%s\nPID=%d\nNSPAWN_PID=%d\nLEADER_PID=%d\nEXIT=%d\n", state, (int)getpid(),
 			    (int)sv.child, (int)sv.leader, sv.exit);
+	char *tmp = xasprintf("%s.new", sv.status);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	ssize_t n = fd < 0 ? -1 : write(fd, t, strlen(t));
 
-	if (write_atomic(sv.status, t, strlen(t), 0644, 0) < 0)
+	if ((fd >= 0 && close(fd) < 0) || n != (ssize_t)strlen(t) || rename(tmp, sv.status) < 0)
 		warn_sys("write status", sv.status);
+	free(tmp);
 	free(t);
 }
 
@@ -110,17 +98,13 @@ static void sd_say(const char *msg)
 
 static sigset_t mask;
 
-/* In a forked child: the signals as they were, no descriptor above 2 but KEEP. */
-static void child_setup(int keep)
+/* In a forked child: the signals as they were, no descriptor above 2 (the caller's
+ * included: a lock it holds must not live as long as the container). */
+static void child_setup(void)
 {
 	sigprocmask(SIG_UNBLOCK, &mask, NULL);
-	if (keep > 2 && syscall(436 /* close_range */, 3, keep - 1, 0) == 0 &&
-	    syscall(436, keep + 1, ~0U, 0) == 0)
-		return;
-	if (keep <= 2 && syscall(436, 3, ~0U, 0) == 0)
-		return;
-	for (int fd = 3; fd < 65536; fd++)
-		if (fd != keep)
+	if (syscall(436 /* close_range */, 3, ~0U, 0) < 0)
+		for (int fd = 3; fd < 65536; fd++)
 			close(fd);
 }
 
@@ -132,19 +116,29 @@ static int run_step(const char *applet_name)
 
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		child_setup(-1);
+		child_setup();
 		execv("/proc/self/exe", argv);
 		_exit(EXIT_NOEXEC);
 	}
 	return pid < 0 ? -1 : wait_child(pid);
 }
 
-static void step(const char *applet_name)
+/* The host side of the network (UP: container-poststart's work, else the veths removed),
+ * in this process; 0, or -1 after reporting a failure. */
+static int hostnet(int up)
 {
-	int rc = run_step(applet_name);
+	struct nl *nl;
+	int rc;
 
-	if (rc)
-		warn_msg("%s %s: exited %d", applet_name, sv.name, rc);
+	if (!(up ? hostnet_links(&sv.nc, NULL, 0) : hostnet_main_veth(&sv.nc) || sv.nc.n_veths))
+		return 0;
+	if (!(nl = nl_open())) {
+		warn_sys("open netlink socket", NULL);
+		return -1;
+	}
+	rc = up ? hostnet_up(nl, &sv.nc) : hostnet_clear(nl, &sv.nc);
+	nl_close(nl);
+	return rc;
 }
 
 /* The console: 1 read, 0 at its end, -1 nothing now. Into the log (renamed to log.1 at half the cap), and to stdout when a
@@ -179,10 +173,7 @@ static int log_data(void)
 /* nspawn's kill signal, from its command line (the last --kill-signal=), as glibc numbers it. */
 static int kill_signal(pid_t pid)
 {
-	static const struct {
-		char name[6];
-		int sig;
-	} names[] = { { "HUP", 1 }, { "INT", 2 }, { "QUIT", 3 }, { "USR1", 10 }, { "USR2", 12 }, { "TERM", 15 }, { "PWR", 30 } };
+	static const char names[][5] = { "HUP", "INT", "QUIT", "", "", "", "", "", "", "USR1", "", "USR2", "", "", "TERM" };
 	char path[32], *buf, *v = NULL;
 	size_t len;
 	int sig = 37;
@@ -199,9 +190,9 @@ static int kill_signal(pid_t pid)
 			sig = 34 + (v[5] == '+' ? atoi(v + 6) : 0);
 		else if (*v >= '1' && *v <= '9')
 			sig = atoi(v);
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (!strcmp(v, names[i].name))
-				sig = names[i].sig;
+		for (int i = 0; i < 15; i++)
+			if (*names[i] && !strcmp(v, names[i]))
+				sig = i + 1;
 	}
 	free(buf);
 	return sig;
@@ -266,13 +257,12 @@ static void stop_begin(void)
 /* The stop timeout passed: kill the container, then nspawn if it does not go. */
 static void stop_kill(void)
 {
-	char *payload = sv.unit ? NULL : sv.cg[0] ? xasprintf("%s/payload", sv.cg[0]) : NULL;
-	const char *pl = sv.unit ? sv.cg[0] : payload;
+	char *pl = sv.cg[0] ? xasprintf("%s/payload", sv.cg[0]) : NULL;
 
 	warn_msg("stop: %s: still running after %lld ms: killed", sv.name, sv.stop_ms);
 	if (!(pl && cg_populated(pl) && cg_kill(pl) == 0) && sv.leader)
 		kill(sv.leader, SIGKILL);
-	free(payload);
+	free(pl);
 }
 
 /* The container's PID 1 says it runs, or nspawn names it: only nspawn's word counts. */
@@ -302,8 +292,8 @@ static void read_notify(void)
 			sv.leader = (pid_t)strtol(l + 20, NULL, 10);
 			sv.leader_at = now_ms();
 			sv.forwarded &= 1;
-			if (run_step("container-poststart")) {
-				warn_msg("container-poststart %s failed: stopping", sv.name);
+			if (hostnet(1)) {
+				warn_msg("%s: the host side of the network failed: stopping", sv.name);
 				sv.exit = EXIT_FAIL;
 				stop_begin();
 			}
@@ -341,13 +331,12 @@ static void cg_clean(void)
 			cg_kill(sv.cg[i]);
 			usleep(5000);
 		}
-		if (sv.unit)
-			continue;
 		if (cg_remove(sv.cg[i]) < 0)
 			warn_sys("remove cgroup", sv.cg[i]);
 		parent = xstrdup(sv.cg[i]);
 		*strrchr(parent, '/') = 0;
-		rmdir(parent); /* ncbox/, once no other container is in it */
+		if (!sv.unit)
+			rmdir(parent); /* ncbox/, once no other container is in it */
 		free(parent);
 	}
 }
@@ -357,14 +346,14 @@ static void teardown(void)
 	char *failed = NULL;
 
 	cg_clean();
-	step("container-prestart");
+	hostnet(0);
 	if (remove_tree(sv.root, &failed) < 0)
 		warn_sys("remove ephemeral root", failed ? failed : sv.root);
 	free(failed);
 }
 
 /* One run of the container: its nspawn's exit code (128+signal), or -1 when it did not start. */
-static int run_once(void)
+static int run_once(int again)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int p[2], cgfd[2] = { -1, -1 }, status;
@@ -377,9 +366,16 @@ static int run_once(void)
 		if (sv.cg[i] && cg_populated(sv.cg[i]))
 			warn_msg("%s: processes left from before in %s: killed", sv.name, sv.cg[i]);
 	cg_clean();
+	if (again) { /* read again for each start, as container-start does */
+		netconf_free(&sv.nc);
+		conf_free(&sv.c);
+		conf_load(&sv.c, sv.name);
+		netconf_load(&sv.nc, &sv.c, sv.name);
+	}
+	/* a stale machined registration too: keep container-prestart's one home for it */
 	if (run_step("container-prestart"))
 		return EXIT_FAIL;
-	for (int i = 0; i < 2 && !sv.unit; i++) {
+	for (int i = 0; i < 2; i++) {
 		char *procs;
 
 		if (!sv.cg[i])
@@ -412,7 +408,7 @@ static int run_once(void)
 			}
 		if (dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
 			_exit(EXIT_FAIL);
-		child_setup(-1);
+		child_setup();
 		setenv("NOTIFY_SOCKET", sv.notify, 1);
 		setenv("RUNTIME_DIRECTORY", sv.root, 1);
 		execv("/proc/self/exe", argv);
@@ -491,38 +487,60 @@ static long long number(const char *opt, const char *v, long long max)
 	return n;
 }
 
-/* Our cgroups: ncbox/KEY in each hierarchy; under systemd, the unit's payload/, and we go
- * to its supervisor/ (cgroup v2 allows no process beside the subcgroups nspawn makes). */
+/* The cgroups nspawn starts in: ncbox/KEY in each hierarchy, or under systemd the unit's
+ * container/, while we go to its supervise/: nspawn makes supervisor/ and payload/ below
+ * its own cgroup, and cgroup v2 allows no process beside subcgroups that have controllers. */
 static void cgroups(const char *key)
 {
-	char *v2, *v1, *self;
+	char *root[2], *self = sv.unit ? read_file("/proc/self/cgroup", 4096, NULL) : NULL;
 
-	cg_roots(&v2, &v1);
-	if (!sv.unit) {
-		sv.cg[0] = v2 ? xasprintf("%s/ncbox/%s", v2, key) : NULL;
-		sv.cg[1] = v1 ? xasprintf("%s/ncbox/%s", v1, key) : NULL;
-	} else if (v2 && (self = read_file("/proc/self/cgroup", 4096, NULL)) && !strncmp(self, "0::/", 4) &&
-		   !strchr(self, '\n')[1]) {
-		char *dir;
+	cg_roots(&root[0], &root[1]);
+	for (int i = 0; i < 2; i++) {
+		const char *l = self ? strstr(self, i ? ":name=systemd:/" : "0::/") : NULL;
+		char *unit, *f, *c;
+		int fd;
 
-		*strchr(self, '\n') = 0;
-		dir = xasprintf("%s%s/supervisor", v2, self + 3);
-		sv.cg[0] = xasprintf("%s%s/payload", v2, self + 3);
-		if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
-			char *procs = xasprintf("%s/cgroup.procs", dir);
-			int fd = open(procs, O_WRONLY | O_CLOEXEC);
+		if (!root[i] || (sv.unit && !l))
+			continue;
+		if (!sv.unit) {
+			sv.cg[i] = xasprintf("%s/ncbox/%s", root[i], key);
+			continue;
+		}
+		l = strchr(l, '/');
+		unit = xasprintf("%s%.*s", root[i], (int)strcspn(l, "\n"), l);
+		sv.cg[i] = xasprintf("%s/container", unit);
+		f = xasprintf("%s/supervise", unit);
+		mkdir(f, 0755);
+		free(f);
+		f = xasprintf("%s/supervise/cgroup.procs", unit);
+		if ((fd = open(f, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, "0", 1) != 1)
+			warn_sys("join cgroup", f);
+		if (fd >= 0)
+			close(fd);
+		free(f);
+		/* what systemd delegated, on to container/, for nspawn to pass on: "+a +b" */
+		f = xasprintf("%s/cgroup.controllers", unit);
+		if ((c = read_file(f, 4096, NULL)) && *c) {
+			char *w = xmalloc(2 * strlen(c) + 2), *o = w;
 
-			if (fd < 0 || write(fd, "0", 1) != 1)
-				warn_sys("join cgroup", procs);
+			for (char *p = c; *p && *p != '\n'; p++)
+				o += sprintf(o, p == c || p[-1] == ' ' ? "+%c" : "%c", *p);
+			*o = 0;
+			free(f);
+			f = xasprintf("%s/cgroup.subtree_control", unit);
+			if ((fd = open(f, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, w, strlen(w)) < 0)
+				warn_sys("enable controllers", f);
 			if (fd >= 0)
 				close(fd);
-			free(procs);
+			free(w);
 		}
-		free(dir);
-		free(self);
+		free(f);
+		free(c);
+		free(unit);
 	}
-	free(v2);
-	free(v1);
+	free(root[0]);
+	free(root[1]);
+	free(self);
 }
 
 int container_supervise_main(int argc, char **argv)
@@ -548,9 +566,11 @@ int container_supervise_main(int argc, char **argv)
 	if (machine_name_check(sv.name, &why) < 0)
 		die(EXIT_CONFIG, "container name '%s': %s", msg_esc(sv.name), why);
 	if (sv.ready_fd >= 0 && fcntl(sv.ready_fd, F_SETFD, FD_CLOEXEC) < 0)
-		die_sys(EXIT_USAGE, "use --ready-fd", argv[0]);
+		die_usage("--ready-fd=%d: not an open descriptor", sv.ready_fd);
 	if (!sv.log_half)
 		die_usage("--log-max: 0 keeps no log");
+	conf_load(&sv.c, sv.name);
+	netconf_load(&sv.nc, &sv.c, sv.name);
 	key = container_key(sv.name);
 	sv.dir = xasprintf("%s/%s", run_dir(), key);
 	sv.status = xasprintf("%s/status", sv.dir);
@@ -597,7 +617,7 @@ int container_supervise_main(int argc, char **argv)
 			break;
 		}
 		starts[n++ % START_BURST] = t;
-		rc = run_once();
+		rc = run_once(n > 1);
 		if (rc < 0)
 			rc = sv.stopping ? 0 : EXIT_FAIL;
 		else if (sv.exit || sv.stopping)

@@ -63,9 +63,11 @@ let
       // { NCBOX_NSPAWN = "${config.systemd.package}/bin/systemd-nspawn"; }
       // (if c == null then { } else bakedEnv c);
     serviceConfig = {
-      ExecStartPre = [ "${bin}/container-prestart" ];
-      ExecStart = lib.mkForce "${bin}/container-start";
-      ExecStartPost = [ "${bin}/container-poststart" ];
+      # The supervisor runs prestart, nspawn (its child), poststart and the cleanup, and
+      # restarts on reboot itself: the module's RestartForceExitStatus=133 never fires.
+      ExecStart = lib.mkForce "${bin}/container-supervise";
+      NotifyAccess = "main";
+      TimeoutStopSec = "100s";
       ExecReload = lib.mkForce
         "${bin}/nixos-container run ${name} -- ${reloadPath c}/bin/switch-to-configuration test";
     };
