@@ -567,6 +567,10 @@ int container_supervise_main(int argc, char **argv)
 		die(EXIT_CONFIG, "container name '%s': %s", msg_esc(sv.name), why);
 	if (sv.ready_fd >= 0 && fcntl(sv.ready_fd, F_SETFD, FD_CLOEXEC) < 0)
 		die_usage("--ready-fd=%d: not an open descriptor", sv.ready_fd);
+	/* nothing of the caller's but --ready-fd lives on with us (a lock it holds) */
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != sv.ready_fd)
+			close(fd);
 	if (!sv.log_half)
 		die_usage("--log-max: 0 keeps no log");
 	conf_load(&sv.c, sv.name);
