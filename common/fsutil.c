@@ -438,8 +438,7 @@ fail_top:
 	return -1;
 }
 
-/* Read all of FD (at most MAX bytes), then close it: as read_file(). */
-static char *read_fd(int fd, size_t max, size_t *lenp)
+char *read_fd(int fd, size_t max, size_t *lenp)
 {
 	size_t cap = 4096, len = 0;
 	char *buf;
@@ -501,8 +500,9 @@ int open_beneath(int at, const char *rel)
 
 int open_in_root(const char *root, const char *path, int flags)
 {
-	struct open_how how = { .flags = (unsigned)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT };
-	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd, err;
+	struct open_how how = { .flags = (unsigned)(flags | O_CLOEXEC),
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	int rootfd = open(root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd, err;
 
 	if (rootfd < 0)
 		return -1;

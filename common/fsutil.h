@@ -29,6 +29,8 @@ int remove_tree(const char *path, char **failed);
 /* Read all of PATH (at most MAX bytes) into a NUL-terminated buffer; its length in *LEN
  * (may be NULL). NULL with errno on failure (EFBIG when larger than MAX). */
 char *read_file(const char *path, size_t max, size_t *len);
+/* The same for an open FD, which is closed (a negative FD: NULL, errno as it is). */
+char *read_fd(int fd, size_t max, size_t *len);
 /* The same for NAME in directory DFD, only a regular file and never through a symlink
  * (ELOOP), so that a FIFO or device planted there cannot hang or flood the reader (EINVAL). */
 char *read_regular_at(int dfd, const char *name, size_t max, size_t *len);
@@ -52,7 +54,8 @@ const char *nofollow_strerror(int err);
 int open_beneath(int at, const char *rel);
 
 /* Open PATH as a process chrooted into ROOT would: symlinks followed, each resolved inside
- * ROOT, ".." never above it (RESOLVE_IN_ROOT). FLAGS as open()'s, O_CLOEXEC added. -1 with
+ * ROOT, ".." never above it, no /proc magic link (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+ * ROOT itself must not be a symlink. FLAGS as open()'s, O_CLOEXEC added. -1 with
  * errno (ENOSYS or EPERM: openat2 is missing or forbidden here). */
 int open_in_root(const char *root, const char *path, int flags);
 

@@ -292,27 +292,20 @@ static int cmd_show_host_key(void)
 	/* resolved inside the root as the container resolves it: a key that is a symlink to
 	 * /etc/shadow reads the container's own shadow, never the host's */
 	static const char *const keys[] = { "ed25519", "ecdsa" };
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	int root = open(p.root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd = -1;
-	char *fn = NULL, *key, proc[32];
+	char *fn = NULL, *key;
 	struct stat st;
 	size_t len;
+	int fd = -1;
 
 	for (int i = 0; i < 2 && fd < 0; i++) {
-		char rel[48];
-
-		snprintf(rel, sizeof(rel), "etc/ssh/ssh_host_%s_key.pub", keys[i]);
 		free(fn);
-		fn = xasprintf("%s/%s", p.root, rel);
-		if (root >= 0)
-			fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
+		fn = xasprintf("%s/etc/ssh/ssh_host_%s_key.pub", p.root, keys[i]);
+		fd = open_in_root(p.root, fn + strlen(p.root), O_RDONLY | O_NOCTTY | O_NONBLOCK);
 	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	/* a FIFO or a device there would hang us, or read as an empty key */
 	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)))
 		die(EXIT_FAIL, "read host key: %s: not a regular file", msg_esc(fn));
-	if (fd < 0 || !(key = read_file(proc, 1 << 20, &len)))
+	if (!(key = read_fd(fd, 1 << 20, &len)))
 		die_sys(EXIT_FAIL, "read host key", msg_esc(fn));
 	/* the container wrote it: its control characters reach no terminal as they are */
 	for (char *l = key, *e; l < key + len; l = e + 1) {
@@ -328,9 +321,6 @@ static int cmd_show_host_key(void)
 	}
 	free(key);
 	free(fn);
-	close(fd);
-	if (root >= 0)
-		close(root);
 	return 0;
 }
 
