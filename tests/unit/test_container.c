@@ -87,7 +87,11 @@ int main(void)
 	bad_veths("vx,hostAdress=1.2.3.4", "unknown key 'hostAdress'");
 	bad_veths("vx,HostBridge=br0", "unknown key 'HostBridge'");
 	bad_veths("vx,hostBridge", "field without '='");
-	bad_veths("vx,hostAddress=fc00::1", "hostAddress 'fc00::1': not an IPv4 address");
+	ok(veths("vx,hostAddress=fc00::1,localAddress=fc00::2/64", &v, &n, err) == 0 && n == 1 &&
+	       v[0].host4.family == AF_INET6 && v[0].local4.family == AF_INET6 && v[0].local4.prefix == 64,
+	   "hostAddress and localAddress take IPv6 too, as the module's scripts hand them to ip");
+	veths_free(v, n);
+	bad_veths("vx,hostAddress=1.2.3", "hostAddress '1.2.3': not an IP address");
 	bad_veths("vx,hostAddress6=10.0.0.1", "not an IPv6 address");
 	bad_veths("vx,localAddress=10.0.0.1/33", "prefix length");
 	bad_veths("vx,hostBridge=a/b", "hostBridge 'a/b'");
