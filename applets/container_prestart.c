@@ -9,6 +9,7 @@
 
 #include "../common/caps.h"
 #include "../common/container.h"
+#include "../common/proc.h"
 
 const char container_prestart_usage[] =
 	"Usage: container-prestart [NAME]\n"

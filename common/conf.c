@@ -30,28 +30,23 @@ enum {
 	COMMENT_ESCAPE,
 };
 
-/* "WHERE:LINE: ..." (LINE 0: none) into ERR; a cut never splits a UTF-8 sequence. */
+/* "WHERE:LINE: ..." (LINE 0: none) into ERR, cut as msgf cuts. */
 static int fail(char *err, size_t errlen, const char *where, unsigned int line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 static int fail(char *err, size_t errlen, const char *where, unsigned int line, const char *fmt, ...)
 {
 	va_list ap;
-	size_t n, j;
+	size_t n;
 
-	if (!errlen)
-		return -1;
-	n = line ? (size_t)snprintf(err, errlen, "%s:%u: ", where, line)
-		 : (size_t)snprintf(err, errlen, "%s: ", where);
-	if (n < errlen) {
+	if (line)
+		msgf(err, errlen, "%s:%u: ", where, line);
+	else
+		msgf(err, errlen, "%s: ", where);
+	n = errlen ? strlen(err) : 0;
+	if (n + 1 < errlen) {
 		va_start(ap, fmt);
-		n += vsnprintf(err + n, errlen - n, fmt, ap);
+		vmsgf(err + n, errlen - n, fmt, ap);
 		va_end(ap);
-	}
-	if (n >= errlen && errlen > 1) {
-		for (j = errlen - 2; j && (err[j] & 0xc0) == 0x80; j--)
-			;
-		if (!utf8_seq((const unsigned char *)err + j, errlen - 1 - j))
-			err[j] = 0;
 	}
 	return -1;
 }
@@ -63,16 +58,6 @@ static int name_ok(const char *k)
 		return 0;
 	for (; *k; k++)
 		if (!(*k == '_' || (*k >= '0' && *k <= '9') || ((*k | 0x20) >= 'a' && (*k | 0x20) <= 'z')))
-			return 0;
-	return 1;
-}
-
-/* No control characters but tab and newline, as systemd's env_value_is_valid() had it
- * (string_has_cc): an ESC or CR in a value is a typo or an attack on a terminal. */
-static int value_ok(const char *v)
-{
-	for (; *v; v++)
-		if (((unsigned char)*v < 0x20 && *v != '\t' && *v != '\n') || *v == 0x7f)
 			return 0;
 	return 1;
 }
@@ -122,25 +107,23 @@ static void merge(struct conf *c, struct conf *t)
 	*t = (struct conf){0};
 }
 
-/* Append K and V (NK, NV bytes kept) to C; an invalid assignment is ignored with a
- * warning, as systemd does. */
+/* Append K and V (NK, NV bytes kept) to C; an invalid key is ignored with a warning, as
+ * systemd does. Any value is kept, control characters included: since v248 systemd's
+ * env_value_is_valid() asks only for valid UTF-8 (checked for the whole file), and the
+ * messages and JSON that show a value escape it. */
 static void push(struct conf *c, const char *where, unsigned int line, char *k, size_t nk, char *v, size_t nv)
 {
 	char *e;
 
 	k[nk] = 0;
 	v[nv] = 0;
-	if (name_ok(k) && value_ok(v)) {
+	if (name_ok(k)) {
 		strv_push(&c->keys, xstrdup(k));
 		strv_push(&c->vals, xstrdup(v));
 		return;
 	}
 	e = escape(k, nk, KEY_SHOW);
-	if (!name_ok(k))
-		strv_pushf(&c->warnings, "%s:%u: invalid key '%s', ignored", where, line, e);
-	else
-		strv_pushf(&c->warnings, "%s:%u: key '%s': control character in value, ignored", where, line,
-			   e);
+	strv_pushf(&c->warnings, "%s:%u: invalid key '%s', ignored", where, line, e);
 	free(e);
 }
 

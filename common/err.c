@@ -26,20 +26,16 @@ void err_context(const char *fmt, ...)
 static void vsay(int ctx, const char *fmt, va_list ap)
 {
 	char line[2048];
-	int n = snprintf(line, sizeof(line), "%s: %s%s", applet, ctx ? context : "", ctx && *context ? ": " : "");
+	size_t n = (size_t)snprintf(line, sizeof(line) - 1, "%s: %s%s", applet, ctx ? context : "",
+				    ctx && *context ? ": " : "");
 
-	if (n < 0)
-		n = 0;
-	if ((size_t)n < sizeof(line)) {
-		int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-
-		n += m < 0 ? 0 : m;
-	}
-	if ((size_t)n >= sizeof(line) - 1)
-		n = (int)sizeof(line) - 2;
+	/* room for the newline; a long line is cut as msgf cuts */
+	if (n < sizeof(line) - 2)
+		vmsgf(line + n, sizeof(line) - 1 - n, fmt, ap);
+	n = strlen(line);
 	line[n++] = '\n';
 	fflush(stdout);
-	if (write(2, line, (size_t)n) < 0)
+	if (write(2, line, n) < 0)
 		return; /* nowhere left to report it */
 }
 
@@ -75,7 +71,7 @@ void warn_err(const char *step, const char *obj, int err, const char *detail)
 {
 	int has_detail = detail && *detail;
 
-	say(1, "%s%s%s%s%s%s%s%s", step, obj ? ": " : "", obj ? obj : "",
+	warn_msg("%s%s%s%s%s%s%s%s", step, obj ? ": " : "", obj ? obj : "",
 	    err ? ": " : "", err ? strerror(err) : "",
 	    has_detail ? (err ? " (" : ": ") : "", has_detail ? detail : "",
 	    has_detail && err ? ")" : "");
@@ -166,21 +162,26 @@ char *escape(const char *s, size_t n, size_t max)
 	return out;
 }
 
-void msgf(char *err, size_t errlen, const char *fmt, ...)
+void vmsgf(char *err, size_t errlen, const char *fmt, va_list ap)
 {
-	va_list ap;
 	size_t j;
-	int n;
+	int n = vsnprintf(err, errlen, fmt, ap);
 
-	va_start(ap, fmt);
-	n = vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 	if (n < 0 || (size_t)n < errlen || errlen < 2)
 		return;
 	for (j = errlen - 2; j && (err[j] & 0xc0) == 0x80; j--)
 		;
 	if (!utf8_seq((const unsigned char *)err + j, errlen - 1 - j))
 		err[j] = 0;
+}
+
+void msgf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsgf(err, errlen, fmt, ap);
+	va_end(ap);
 }
 
 const char *msg_esc(const char *s)
@@ -192,9 +193,4 @@ const char *msg_esc(const char *s)
 	memcpy(b, e, strlen(e) + 1);
 	free(e);
 	return b;
-}
-
-noreturn void not_built(void)
-{
-	die(EXIT_FAIL, "not built yet in ncbox %s (its issue brings it)", NCBOX_VERSION);
 }

@@ -27,40 +27,29 @@ int path_under(const char *p, const char *d)
 	return !strncmp(p, d, n) && (!p[n] || p[n] == '/');
 }
 
-int mkdir_p(const char *path, mode_t mode, char **created)
+int mkdir_p(const char *path, mode_t mode)
 {
-	char *p = xstrdup(path), *s = p;
+	char *p, *s;
 	int rc = 0;
 
-	if (created)
-		*created = NULL;
 	/* the usual case first: the parent is there */
-	if (mkdir(path, mode) == 0) {
-		if (created)
-			*created = p;
-		else
-			free(p);
+	if (mkdir(path, mode) == 0)
 		return 0;
-	}
 	if (errno == EEXIST) {
 		struct stat st;
 
-		free(p);
 		if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 			return errno = ENOTDIR, -1;
 		return 0;
 	}
-	for (;;) {
+	for (s = p = xstrdup(path);;) {
 		while (*s == '/')
 			s++;
 		s += strcspn(s, "/");
 		char c = *s;
 
 		*s = 0;
-		if (mkdir(p, mode) == 0) {
-			if (created && !*created)
-				*created = xstrdup(p);
-		} else if (errno != EEXIST) {
+		if (mkdir(p, mode) < 0 && errno != EEXIST) {
 			rc = -1;
 			break;
 		} else if (!c) {
@@ -72,8 +61,6 @@ int mkdir_p(const char *path, mode_t mode, char **created)
 			}
 			break;
 		}
-		if (!c)
-			break;
 		*s = c;
 	}
 	free(p);

@@ -7,9 +7,8 @@
 /* P is D or below it (as strings: no path is resolved). */
 int path_under(const char *p, const char *d);
 
-/* mkdir -p PATH, MODE for each directory it makes (umask applies). 0, or -1 with errno.
- * CREATED (may be NULL) gets the topmost directory it made (malloc'd), NULL when none. */
-int mkdir_p(const char *path, mode_t mode, char **created);
+/* mkdir -p PATH, MODE for each directory it makes (umask applies). 0, or -1 with errno. */
+int mkdir_p(const char *path, mode_t mode);
 
 /* Write DATA (LEN bytes) to PATH atomically: a temporary file beside it, fsync, rename,
  * fsync of the directory. With NOREPLACE an existing PATH is an error (EEXIST) and is left

@@ -49,8 +49,7 @@ const char *msg_esc(const char *s);
 /* snprintf() into ERR (ERRLEN bytes), but a cut never leaves half a UTF-8 sequence at the
  * end: a message of escaped values stays as safe once it is cut. */
 void msgf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* The applet exists in the table but is not built yet. */
-noreturn void not_built(void);
+void vmsgf(char *err, size_t errlen, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* util.c: memory that dies rather than fails, and string vectors. */
 void *xmalloc(size_t n);
@@ -66,14 +65,5 @@ struct strv {
 void strv_push(struct strv *sv, char *s);          /* takes ownership */
 void strv_pushf(struct strv *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strv_free(struct strv *sv);
-
-/* Start ARGV (searched in PATH, no shell) with stdout on OUT (-1: ours), QUIET 1: stdout
- * and stderr to /dev/null, 2: stderr only. It gets SIGKILL if we die first. Its PID, or -1
- * with errno when it could not start. */
-pid_t spawn(char *const argv[], int out, int quiet);
-/* Wait for child PID: its exit code, 128+signal, or -1 with errno. */
-int wait_child(pid_t pid);
-/* spawn() and wait_child(). */
-int run_wait(char *const argv[], int quiet);
 
 #endif

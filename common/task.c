@@ -1,4 +1,4 @@
-/* Processes: output capture, process identity, cgroups, entering namespaces. */
+/* Processes: identity, cgroups, entering namespaces. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,39 +22,6 @@
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
-
-int run_capture(char *const argv[], char **out, int quiet)
-{
-	size_t len = 0, cap = 256;
-	int p[2];
-	pid_t pid;
-
-	*out = xmalloc(cap);
-	**out = 0;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	pid = spawn(argv, p[1], quiet ? 2 : 0);
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		return -1;
-	}
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 >= cap)
-			*out = xrealloc(*out, cap *= 2);
-		n = read(p[0], *out + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	(*out)[len] = 0;
-	close(p[0]);
-	return wait_child(pid);
-}
 
 /* Field 22 of /proc/PID/stat, the start time; 0 when there is no such process, or (LIVE)
  * when it has exited and waits to be reaped. */

@@ -1,14 +1,8 @@
-/* Processes: programs run with their output captured, process identity, cgroups and
- * joining another process's namespaces. */
+/* Processes: identity, cgroups and joining another process's namespaces. */
 #ifndef TASK_H
 #define TASK_H
 
 #include <sys/types.h>
-
-/* Run ARGV (searched in PATH, no shell) with its stdout captured into *OUT (NUL-terminated,
- * malloc'd, also on failure), stderr passed on, or to /dev/null with QUIET. The exit code,
- * 128+signal, or -1 with errno when it could not start. */
-int run_capture(char *const argv[], char **out, int quiet);
 
 /* When PID started (field 22 of /proc/PID/stat, clock ticks since boot): with the PID it
  * names one process, even once PIDs wrap. 0 when there is no such process. */

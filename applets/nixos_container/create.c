@@ -186,9 +186,9 @@ int cmd_create(void)
 	if (o.config_file && stat(o.config_file, &st) < 0)
 		die_sys(EXIT_FAIL, "config file", msg_esc(o.config_file));
 
-	if (mkdir_p(config_dir(), 0755, NULL) < 0)
+	if (mkdir_p(config_dir(), 0755) < 0)
 		die_sys(EXIT_FAIL, "make config dir", msg_esc(config_dir()));
-	if (mkdir_p(state_dir(), 0700, NULL) < 0)
+	if (mkdir_p(state_dir(), 0700) < 0)
 		die_sys(EXIT_FAIL, "make state dir", msg_esc(state_dir()));
 	lock = create_lock();
 	journals(use_value);
@@ -239,7 +239,7 @@ int cmd_create(void)
 	{
 		char *per = xasprintf("%s/profiles/per-container", nix_state_dir());
 
-		if (mkdir_p(per, 0700, NULL) < 0)
+		if (mkdir_p(per, 0700) < 0)
 			create_failed("make %s: %s", msg_esc(per), strerror(errno));
 		free(per);
 	}

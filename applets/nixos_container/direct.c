@@ -77,7 +77,7 @@ static void state_write(const struct state *s)
 			       s->phase, (int)s->starter, s->starter_t, (int)s->nspawn, s->nspawn_t, (int)s->leader,
 			       s->leader_t);
 
-	if (mkdir_p(run_dir(), 0700, NULL) < 0 || write_atomic(p.state, text, strlen(text), 0644, 0) < 0)
+	if (mkdir_p(run_dir(), 0700) < 0 || write_atomic(p.state, text, strlen(text), 0644, 0) < 0)
 		die_sys(EXIT_FAIL, "write state", msg_esc(p.state));
 	free(text);
 }
@@ -353,7 +353,7 @@ static int start_direct(void)
 		if (!cg[i])
 			continue;
 		/* a stop elsewhere may remove the shared parent meanwhile: try again then */
-		for (int try = 0; mkdir_p(cg[i], 0755, NULL) < 0; try++)
+		for (int try = 0; mkdir_p(cg[i], 0755) < 0; try++)
 			if (errno != ENOENT || try == 3)
 				die_sys(EXIT_FAIL, "make cgroup", msg_esc(cg[i]));
 		procs = xasprintf("%s/cgroup.procs", cg[i]);

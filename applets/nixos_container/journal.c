@@ -91,7 +91,7 @@ void mkdir_made(const char *dir, mode_t mode)
 	if (top)
 		will_make(top);
 	free(top);
-	if (mkdir_p(dir, mode, NULL) < 0)
+	if (mkdir_p(dir, mode) < 0)
 		create_failed("make %s: %s", msg_esc(dir), strerror(errno));
 }
 
@@ -162,7 +162,7 @@ int create_lock(void)
 {
 	int lock;
 
-	if (mkdir_p("/run/lock", 0755, NULL) < 0 ||
+	if (mkdir_p("/run/lock", 0755) < 0 ||
 	    (lock = open(LOCK_PATH, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
 		die_sys(EXIT_FAIL, "open lock", msg_esc(LOCK_PATH));
 	while (flock(lock, LOCK_EX) < 0)

@@ -366,8 +366,8 @@ int nixos_container_main(int argc, char **argv)
 	}
 	be = sd_booted() ? &nc_systemd : &nc_direct;
 	/* as the Perl tool, on every run; only create needs them, and says so */
-	mkdir_p(config_dir(), 0755, NULL);
-	mkdir_p(state_dir(), 0700, NULL);
+	mkdir_p(config_dir(), 0755);
+	mkdir_p(state_dir(), 0700);
 	if ((rc = nc_args_operands(&o, err, sizeof(err))) == EXIT_USAGE)
 		die_usage("%s", err);
 	if (rc)

@@ -320,7 +320,7 @@ int cmd_update(void)
 	else if (!o.config && !o.config_file && !o.system_path && conf_file_get(&c, "FLAKE") &&
 		 *conf_file_get(&c, "FLAKE"))
 		flake = xstrdup(conf_file_get(&c, "FLAKE"));
-	if (profile_linked() || mkdir_p(p.profile, 0755, NULL) < 0)
+	if (profile_linked() || mkdir_p(p.profile, 0755) < 0)
 		die(EXIT_FAIL, "make: %s: %s", msg_esc(p.profile), errmsg(errno));
 	if (flake || o.system_path) {
 		char why[512];

@@ -2,7 +2,13 @@
 #   nix-build -E 'with import <nixpkgs> {}; pkgsStatic.callPackage ./scripts/nixos/package.nix {}'
 # Under pkgsStatic the compiler is musl's and libmnl/libcap come as static archives built
 # against musl, so the Makefile's Debian workarounds (build/musl-inc) are switched off.
-{ lib, stdenv, libmnl, libcap }:
+#
+# It stands in for pkgs.nixos-container (module.nix's overlay), so it takes the same
+# override arguments; the dirs go to `make` (CONFDIR, STATEDIR).
+{ lib, stdenv, libmnl, libcap
+, configurationDirectory ? "/etc/nixos-containers"
+, stateDirectory ? "/var/lib/nixos-containers"
+}:
 
 stdenv.mkDerivation {
   pname = "ncbox";
@@ -16,6 +22,8 @@ stdenv.mkDerivation {
     "MUSL_INC="
     "MNL_A=${lib.getLib libmnl}/lib/libmnl.a"
     "CAP_A=${lib.getLib libcap}/lib/libcap.a"
+    "CONFDIR=${configurationDirectory}"
+    "STATEDIR=${stateDirectory}"
   ];
   buildFlags = [ "build/ncbox" ];
   installFlags = [ "PREFIX=$(out)" ];
