@@ -71,7 +71,7 @@ void warn_err(const char *step, const char *obj, int err, const char *detail)
 {
 	int has_detail = detail && *detail;
 
-	say(1, "%s%s%s%s%s%s%s%s", step, obj ? ": " : "", obj ? obj : "",
+	warn_msg("%s%s%s%s%s%s%s%s", step, obj ? ": " : "", obj ? obj : "",
 	    err ? ": " : "", err ? strerror(err) : "",
 	    has_detail ? (err ? " (" : ": ") : "", has_detail ? detail : "",
 	    has_detail && err ? ")" : "");

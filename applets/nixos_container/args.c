@@ -48,27 +48,28 @@ static const struct opt {
 /* A usage error: the message into ERR, EXIT_USAGE. */
 #define usage(err, errlen, ...) (msgf(err, errlen, __VA_ARGS__), EXIT_USAGE)
 
-/* The option NAME (LEN bytes) names: exactly, else as the one option it abbreviates. */
-static const struct opt *find_opt(const char *name, size_t len, char *err, size_t errlen)
+/* The option NAME (LEN bytes, after its DASHES dashes) names: exactly, else as the one
+ * option it abbreviates. A message names it as given. */
+static const struct opt *find_opt(const char *name, size_t len, int dashes, char *err, size_t errlen)
 {
 	const struct opt *hit = NULL;
-	char given[64];
+	char given[68];
 
-	snprintf(given, sizeof(given), "%.*s", (int)(len < 64 ? len : 64), name);
+	snprintf(given, sizeof(given), "%.*s", (int)(len < 64 ? len : 64) + dashes, name - dashes);
 	for (size_t i = 0; i < N_OPTS; i++) {
 		if (strncmp(opts[i].name, name, len))
 			continue;
 		if (!opts[i].name[len])
 			return &opts[i];
 		if (hit) {
-			msgf(err, errlen, "option '--%s' is ambiguous (--%s, --%s, ...)", msg_esc(given), hit->name,
+			msgf(err, errlen, "option '%s' is ambiguous (--%s, --%s, ...)", msg_esc(given), hit->name,
 			      opts[i].name);
 			return NULL;
 		}
 		hit = &opts[i];
 	}
 	if (!hit)
-		msgf(err, errlen, "unknown option '--%s'", msg_esc(given));
+		msgf(err, errlen, "unknown option '%s'", msg_esc(given));
 	return hit;
 }
 
@@ -110,14 +111,14 @@ int nc_args_parse(struct nc_args *a, const struct nc_cmd *cmds, int argc, char *
 		if (arg[1] != '-') {
 			char e[16] = "";
 
-			if (!find_opt(arg + 1, strcspn(arg + 1, "="), e, sizeof(e)) && !strncmp(e, "unknown", 7)) {
+			if (!find_opt(arg + 1, strcspn(arg + 1, "="), 1, e, sizeof(e)) && !strncmp(e, "unknown", 7)) {
 				strv_push(&a->args, arg);
 				continue;
 			}
 		}
 		name = arg + (arg[1] == '-' ? 2 : 1);
 		eq = strchr(name, '=');
-		if (!(op = find_opt(name, eq ? (size_t)(eq - name) : strlen(name), err, errlen)))
+		if (!(op = find_opt(name, eq ? (size_t)(eq - name) : strlen(name), (int)(name - arg), err, errlen)))
 			return EXIT_USAGE;
 		if (op->kind == O_HELP)
 			return a->help = 1, 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../common/proc.h"
 #include "../../common/task.h"
 #include "../../common/proc.h"
 #include "nc.h"
