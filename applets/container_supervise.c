@@ -472,7 +472,7 @@ static int run_once(int again)
 		;
 	if (sv.pipe >= 0)
 		close(sv.pipe), sv.pipe = -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return exit_status(status);
 }
 
 static long long number(const char *opt, const char *v, long long max)

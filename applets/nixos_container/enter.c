@@ -10,6 +10,7 @@
 
 #include "../../common/confine.h"
 #include "../../common/fsutil.h"
+#include "../../common/proc.h"
 #include "../../common/task.h"
 #include "nc.h"
 
@@ -168,5 +169,5 @@ int enter_run(pid_t leader, char **cmd, int noshell)
 	while (waitpid(run_child, &status, 0) < 0)
 		if (errno != EINTR)
 			die_sys(EXIT_FAIL, "wait for", msg_esc("run"));
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return exit_status(status);
 }
