@@ -457,6 +457,7 @@ void ct_paths_free(struct ct_paths *p)
 void ct_paths_set(struct ct_paths *p, const char *name)
 {
 	const char *nix = nix_state_dir();
+	char *key;
 
 	ct_paths_free(p);
 	p->conf = xasprintf("%s/%s.conf", config_dir(), name);
@@ -466,8 +467,10 @@ void ct_paths_set(struct ct_paths *p, const char *name)
 	p->profile = xasprintf("%s/profiles/per-container/%s", nix, name);
 	p->system = xasprintf("%s/system", p->profile);
 	p->gcroots = xasprintf("%s/gcroots/per-container/%s", nix, name);
-	p->state = xasprintf("%s.state", p->run_root);
-	p->log = xasprintf("%s.log", p->run_root);
+	key = container_key(name);
+	p->state = xasprintf("%s/%s", run_dir(), key);
+	p->log = xasprintf("%s/log", p->state);
+	free(key);
 	p->nixos_config = xasprintf("%s/etc/nixos/configuration.nix", p->root);
 }
 
