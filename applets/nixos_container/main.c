@@ -38,8 +38,8 @@ const char nixos_container_usage[] =
 	"/etc/containers when only it exists; made 0755); the root STATE_DIR/NAME\n"
 	"(NCBOX_STATE_DIR, else /var/lib/nixos-containers or /var/lib/containers; made 0700);\n"
 	"the profile NIX/profiles/per-container/NAME/system and NIX/gcroots/per-container/NAME\n"
-	"(NIX: NCBOX_NIX_STATE_DIR, else /nix/var/nix); RUN_DIR/NAME.state and .log without\n"
-	"systemd (NCBOX_RUN_DIR, else /run/containers with the old state dir, else\n"
+	"(NIX: NCBOX_NIX_STATE_DIR, else /nix/var/nix); without systemd container-supervise's\n"
+	"RUN_DIR/NAME.HASH/ (NCBOX_RUN_DIR, else /run/containers with the old state dir, else\n"
 	"/run/nixos-containers). A systemd host has /run/systemd/system (NCBOX_SD_BOOTED=0|1).\n"
 	"\n"
 	"list     The NAMEs of *.conf, sorted (podman's libpod, containers, registries skipped\n"
@@ -71,19 +71,19 @@ const char nixos_container_usage[] =
 	"destroy  Refuse a declarative container (conf not writable); terminate it if it\n"
 	"         runs; remove profile, GC roots, root (mounts below detached first, immutable\n"
 	"         flags cleared, no other file system entered), runtime files, conf.\n"
-	"start    systemd: `systemctl start container@NAME`. Else: container-prestart NAME;\n"
-	"         container-start NAME detached (own session, cgroup ncbox/NAME, output to\n"
-	"         RUN_DIR/NAME.log); once nspawn reports the container running\n"
-	"         (X_NSPAWN_LEADER_PID on NOTIFY_SOCKET), container-poststart NAME. The applets\n"
-	"         get PATH, NCBOX_*, SYSTEMD_* and INSTANCE only. --timeout: 60 s.\n"
-	"stop     systemd: `systemctl stop container@NAME`. Else SIGTERM to nspawn (it sends\n"
-	"         SIGRTMIN+3 on); after --timeout (90 s) SIGKILL to the container, then to\n"
-	"         nspawn; its cgroup, state and veths are removed.\n"
+	"start    systemd: `systemctl start container@NAME`. Else `container-supervise NAME`\n"
+	"         detached (own session, no fd of ours; PATH, NCBOX_*, SYSTEMD_*, INSTANCE);\n"
+	"         returns at READY=1. Failed or --timeout (60 s): all killed and removed.\n"
+	"stop     systemd: `systemctl stop container@NAME`. Else SIGTERM to the supervisor,\n"
+	"         wait until it exits; after --timeout (90 s) as terminate.\n"
 	"restart  stop, then start.\n"
 	"terminate  systemd: the leader from `machinectl show NAME -p Leader`, `machinectl\n"
-	"         terminate NAME`, then wait until the leader is gone. Else SIGKILL at once.\n"
+	"         terminate NAME`, then wait until the leader is gone. Else SIGKILL to the\n"
+	"         supervisor and the cgroup; then cgroup, veths, ephemeral root removed.\n"
 	"status   up, down, or starting while it starts (systemd: ActiveState activating;\n"
-	"         else a start under way); missing conf: gone. --json: {name, status, leader}.\n"
+	"         else the status of a supervisor that holds its lock); orphaned: processes\n"
+	"         left in its cgroup, no supervisor (start, stop and destroy refuse,\n"
+	"         terminate kills them); missing conf: gone. --json: {name, status, leader}.\n"
 	"update   Rebuild from --config, --config-file, --flake, --system-path or the conf's\n"
 	"         FLAKE, as create; if it runs, `reloading container...` and `systemctl reload`,\n"
 	"         or without systemd SYSTEM_PATH/bin/switch-to-configuration test in it.\n"
@@ -94,7 +94,7 @@ const char nixos_container_usage[] =
 	"         hold teardown up); as `su root -l`: only HOME SHELL USER LOGNAME PATH TERM,\n"
 	"         the home dir, root's shell from /etc/passwd (else /bin/sh) as a login shell\n"
 	"         running `exec \"$@\"` with COMMAND ARGS as its arguments (never parsed);\n"
-	"         with no shell, COMMAND from PATH. Leader: machinectl, else the state file.\n"
+	"         with no shell, COMMAND from PATH. Leader: machinectl, else the supervisor's.\n"
 	"show-ip  LOCAL_ADDRESS, else LOCAL_ADDRESS6, without prefix.\n"
 	"show-host-key  ROOT/etc/ssh/ssh_host_ed25519_key.pub, else the ecdsa one, resolved\n"
 	"         inside ROOT as the container would (a symlink never leads to the host's).\n"
@@ -257,14 +257,17 @@ static int cmd_terminate(void)
 
 static int cmd_destroy(void)
 {
-	const char *gone[] = { p.profile, p.gcroots, p.root, p.log, p.state };
+	const char *gone[] = { p.profile, p.gcroots, p.root, p.state }, *st;
 	int lock = -1, present = conf_present();
 
 	if (!present)
 		return destroy_journal(), 0;
 	if (present > 0 && access(p.conf, W_OK) < 0)
 		die(EXIT_FAIL, "cannot destroy declarative container (remove it from your configuration.nix instead)");
-	if (strcmp(be->status(), "down") && be->terminate())
+	st = be->status();
+	if (!strcmp(st, "orphaned"))
+		die(EXIT_FAIL, "processes are left in its cgroup with no supervisor (terminate kills them)");
+	if (strcmp(st, "down") && be->terminate())
 		die(EXIT_FAIL, "failed to terminate container");
 	/* a conf that leads nowhere starts nothing: no lock to take on it */
 	if (present > 0)
