@@ -125,5 +125,6 @@ fake_supervisor() {
 		exec sleep 100000
 	) &
 	at_exit "kill -9 $!; sleep 0.2; rmdir '$cg/payload' '$cg' '${cg%/*}'"
+	disown # a test's `wait` is not for it
 	for ((i = 0; i < 50; i++)); do flock -n -s "$d/lock" true || return 0; sleep 0.02; done
 }

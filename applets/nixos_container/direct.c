@@ -186,16 +186,24 @@ static int sv_gone(const struct sv *s, int ms)
 	return gone;
 }
 
-/* SIGKILL to the supervisor and the container's cgroup, then the cleanup. */
-static int kill_all(struct sv *s)
+/* Send SIG to the supervisor: 0, or -1 when it is not this binary (a PID from a status
+ * written before it took the lock is someone else's). */
+static int sv_kill(const struct sv *s, int sig)
 {
 	char exe[32];
 	struct stat a, b;
 
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)s->pid);
-	/* a PID from a status written before this supervisor took the lock is someone else */
-	if (*s->state && s->pid > 0 && stat(exe, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_ino == b.st_ino)
-		kill(s->pid, SIGKILL);
+	if (!*s->state || s->pid <= 0 || stat(exe, &a) < 0 || stat("/proc/self/exe", &b) < 0 || a.st_ino != b.st_ino ||
+	    a.st_dev != b.st_dev)
+		return -1;
+	return kill(s->pid, sig);
+}
+
+/* SIGKILL to the supervisor and the container's cgroup, then the cleanup. */
+static int kill_all(struct sv *s)
+{
+	sv_kill(s, SIGKILL);
 	for (int i = 0; i < 2; i++)
 		if (s->cg[i])
 			cg_kill(s->cg[i]);
@@ -237,6 +245,7 @@ static int d_start(void)
 	struct pollfd pf = { .events = POLLIN };
 	long long end = now_ms() + ms;
 	char c, why[96];
+	const char *tail;
 	struct sv s;
 	pid_t pid;
 
@@ -274,7 +283,8 @@ static int d_start(void)
 			snprintf(why, sizeof(why), "container-supervise exited with status %d before READY=1", st);
 		else
 			snprintf(why, sizeof(why), "timed out after %d ms waiting for READY=1", ms);
-		die(EXIT_FAIL, "%s: %s (log: %s)", why, log_tail(), msg_esc(p.log));
+		tail = log_tail();
+		die(EXIT_FAIL, "%s%s%s (log: %s)", why, *tail ? ": " : "", tail, msg_esc(p.log));
 	}
 	close(r[0]);
 	sv_free(&s);
@@ -290,8 +300,8 @@ static int stop(int force)
 	sv_this(&s);
 	if (s.left && !force)
 		orphaned(&s);
-	if (*s.state && !force && kill(s.pid, SIGTERM) < 0)
-		die_sys(EXIT_FAIL, "send SIGTERM to container-supervise", NULL);
+	if (*s.state && !force && sv_kill(&s, SIGTERM) < 0)
+		force = 1;
 	if ((*s.state || s.left) && (force || !sv_gone(&s, o.timeout_ms >= 0 ? o.timeout_ms : STOP_TIMEOUT_MS))) {
 		sv_free(&s);
 		sv_this(&s);
