@@ -429,12 +429,15 @@ const char *run_dir(void)
 
 char *container_key(const char *name)
 {
+	static uint32_t h; /* the config dir's, once: list --json asks for each container */
 	char real[PATH_MAX];
-	const char *d = realpath(config_dir(), real) ? real : config_dir();
-	uint32_t h = 2166136261u; /* FNV-1a */
 
-	for (; *d; d++)
-		h = (h ^ (unsigned char)*d) * 16777619u;
+	if (!h) {
+		const char *d = realpath(config_dir(), real) ? real : config_dir();
+
+		for (h = 2166136261u; *d; d++) /* FNV-1a */
+			h = (h ^ (unsigned char)*d) * 16777619u;
+	}
 	return xasprintf("%s.%08x", name, (unsigned)h);
 }
 

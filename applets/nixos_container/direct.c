@@ -40,16 +40,16 @@ static int lock_fd(const char *dir)
 /* The supervisor holds its lock while it lives: only then does its status count. */
 static void sv_read(struct sv *s, const char *dir)
 {
-	char *key = strrchr(dir, '/') + 1, *v2, *v1, *f = xasprintf("%s/status", dir), *buf;
+	static char *v2, *v1, once; /* the mount table read once, also for list --json's many */
+	char *key = strrchr(dir, '/') + 1, *f = xasprintf("%s/status", dir), *buf;
 	int fd = lock_fd(dir);
 
+	if (!once++)
+		cg_roots(&v2, &v1);
 	memset(s, 0, sizeof(*s));
 	s->dir = xstrdup(dir);
-	cg_roots(&v2, &v1);
 	s->cg[0] = v2 ? xasprintf("%s/ncbox/%s", v2, key) : NULL;
 	s->cg[1] = v1 ? xasprintf("%s/ncbox/%s", v1, key) : NULL;
-	free(v2);
-	free(v1);
 	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK && (buf = read_file(f, 4096, NULL))) {
 		struct conf c = { 0 };
 		char err[256];
@@ -66,7 +66,8 @@ static void sv_read(struct sv *s, const char *dir)
 	if (fd >= 0)
 		close(fd);
 	free(f);
-	for (int i = 0; i < 2 && !*s->state; i++)
+	/* no lock file: no supervisor ever ran it (list --json of many stays quick) */
+	for (int i = 0; i < 2 && !*s->state && fd >= 0; i++)
 		s->left |= s->cg[i] && cg_populated(s->cg[i]);
 }
 
