@@ -120,7 +120,13 @@ static pid_t launch(const char *applet_name, const char *arg, int err, int ready
 	if (pid == 0) {
 		/* ERR and READY out of the way first: any of 0-3 may be free, and taken by null */
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC), e = fcntl(err, F_DUPFD_CLOEXEC, 4), n = ready >= 0 ? 4 : 3;
+		sigset_t none;
 
+		/* nor the caller's ignored or blocked signals (a `&` in a script ignores SIGINT) */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (int sig = 1; sig < 32; sig++)
+			signal(sig, SIG_DFL);
 		ready = ready >= 0 ? fcntl(ready, F_DUPFD_CLOEXEC, 4) : -1;
 		setsid();
 		if (null < 0 || e < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(e, 2) < 0 || (n > 3 && dup2(ready, 3) < 0))
