@@ -92,8 +92,8 @@ build/test/%: tests/tools/%.c $(DEV_LIB_OBJ)
 	$(CC) $(DEV_CFLAGS) -Icommon $(DEV_LDFLAGS) -o $@ $< $(DEV_LIB_OBJ) $(DEV_LIBS)
 
 # Static tools: the timer (small, so that a forked child's RSS before exec counts little)
-# and sigwait and fhandle (run inside busybox container roots).
-build/test/timeit build/test/sigwait build/test/fhandle: build/test/%: tests/tools/%.c
+# and sigwait, fhandle and ready (run inside busybox container roots).
+build/test/timeit build/test/sigwait build/test/fhandle build/test/ready: build/test/%: tests/tools/%.c
 	@mkdir -p build/test
 	$(MUSL_CC) $(CSTD) $(WARN) -O2 -static -o $@ $<
 

@@ -588,6 +588,9 @@ int container_supervise_main(int argc, char **argv)
 
 		if ((lock = open(l, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
 			die_sys(EXIT_FAIL, "open", l);
+		/* a reader's probe (nixos-container status) holds it shared for a moment */
+		for (int i = 0; flock(lock, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK && i < 20; i++)
+			usleep(1000);
 		if (flock(lock, LOCK_EX | LOCK_NB) < 0)
 			die_err(EXIT_FAIL, "lock", l, errno, errno == EWOULDBLOCK ? "another supervisor runs it" : NULL);
 		free(l);

@@ -468,12 +468,15 @@ const char *run_dir(void)
 
 char *container_key(const char *name)
 {
+	static uint32_t h; /* the config dir's, once: list --json asks for each container */
 	char real[PATH_MAX];
-	const char *d = realpath(config_dir(), real) ? real : config_dir();
-	uint32_t h = 2166136261u; /* FNV-1a */
 
-	for (; *d; d++)
-		h = (h ^ (unsigned char)*d) * 16777619u;
+	if (!h) {
+		const char *d = realpath(config_dir(), real) ? real : config_dir();
+
+		for (h = 2166136261u; *d; d++) /* FNV-1a */
+			h = (h ^ (unsigned char)*d) * 16777619u;
+	}
 	return xasprintf("%s.%08x", name, (unsigned)h);
 }
 
@@ -494,6 +497,7 @@ void ct_paths_free(struct ct_paths *p)
 void ct_paths_set(struct ct_paths *p, const char *name)
 {
 	const char *nix = nix_state_dir();
+	char *key;
 
 	ct_paths_free(p);
 	p->conf = xasprintf("%s/%s.conf", config_dir(), name);
@@ -503,8 +507,10 @@ void ct_paths_set(struct ct_paths *p, const char *name)
 	p->profile = xasprintf("%s/profiles/per-container/%s", nix, name);
 	p->system = xasprintf("%s/system", p->profile);
 	p->gcroots = xasprintf("%s/gcroots/per-container/%s", nix, name);
-	p->state = xasprintf("%s.state", p->run_root);
-	p->log = xasprintf("%s.log", p->run_root);
+	key = container_key(name);
+	p->state = xasprintf("%s/%s", run_dir(), key);
+	p->log = xasprintf("%s/log", p->state);
+	free(key);
 	p->nixos_config = xasprintf("%s/etc/nixos/configuration.nix", p->root);
 }
 

@@ -60,7 +60,7 @@ struct ct_paths {
 	char *root, *run_root; /* STATE_DIR/NAME; RUN_DIR/NAME, an ephemeral container's */
 	char *profile, *system; /* NIX/profiles/per-container/NAME, and its system link */
 	char *gcroots;         /* NIX/gcroots/per-container/NAME */
-	char *state, *log;     /* RUN_DIR/NAME.state and .log: a container run without systemd */
+	char *state, *log;     /* RUN_DIR/KEY/ and its log: container-supervise's (container_key) */
 	char *nixos_config;    /* ROOT/etc/nixos/configuration.nix */
 };
 /* P for NAME; what P held before is freed. */

@@ -97,3 +97,33 @@ wait_gone() {
 	done
 	return 1
 }
+
+# ct_key NAME: NAME.HASH, as container_key() makes it from $NCBOX_CONFIG_DIR (FNV-1a of its
+# real path): the supervisor's RUN_DIR/KEY and cgroup ncbox/KEY.
+ct_key() {
+	printf '%s.%s' "$1" "$(printf %s "$(realpath "$NCBOX_CONFIG_DIR")" | python3 -c 'import sys
+h = 2166136261
+for b in sys.stdin.buffer.read(): h = ((h ^ b) * 16777619) & 0xffffffff
+print("%08x" % h)')"
+}
+# fake_supervisor NAME LEADER: what nixos-container without systemd reads of a running
+# container, for a container started by hand: RUN_DIR/KEY/status naming LEADER, its lock
+# held by a sleeper in the cgroup ncbox/KEY, LEADER in ncbox/KEY/payload (as nspawn puts
+# it). terminate kills both (SIGKILL to the cgroup). Undone when the file ends.
+fake_supervisor() {
+	local k d cg i
+	k=$(ct_key "$1")
+	d=$NCBOX_RUN_DIR/$k cg=$(findmnt -n -t cgroup2 -o TARGET | head -1)/ncbox/$k
+	mkdir -p "$d" "$cg/payload"
+	printf 'STATE=up\nPID=0\nLEADER_PID=%s\n' "$2" >"$d/status"
+	echo "$2" >"$cg/payload/cgroup.procs"
+	(
+		echo "$BASHPID" >"$cg/cgroup.procs"
+		exec 9>"$d/lock"
+		flock 9
+		exec sleep 100000
+	) &
+	at_exit "kill -9 $!; sleep 0.2; rmdir '$cg/payload' '$cg' '${cg%/*}'"
+	disown # a test's `wait` is not for it
+	for ((i = 0; i < 50; i++)); do flock -n -s "$d/lock" true || return 0; sleep 0.02; done
+}

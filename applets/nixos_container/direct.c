@@ -1,7 +1,6 @@
-/* nixos-container's backend without systemd as PID 1: the applets run as the container@
- * unit runs them, container-start detached in its own session and cgroup, what runs kept
- * in RUN_DIR/NAME.state (the PIDs and start times of the starter, nspawn and the leader). */
-#include <dirent.h>
+/* nixos-container's backend without systemd as PID 1: the container runs under
+ * `container-supervise NAME` (this binary), started detached; what runs is what the
+ * supervisor's status file says while it holds its lock, in RUN_DIR/KEY (p.state). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -10,102 +9,97 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../../common/fsutil.h"
+#include "../../common/proc.h"
 #include "../../common/task.h"
 #include "nc.h"
 
 #define START_TIMEOUT_MS 60000
+#define KILL_WAIT_MS 5000
 
-struct state {
-	char phase[16];
-	pid_t starter, nspawn, leader;
-	unsigned long long starter_t, nspawn_t, leader_t;
+/* What RUN_DIR/KEY says of a container. */
+struct sv {
+	char state[16]; /* the supervisor's STATE, "" when it is not running */
+	pid_t pid, leader;
+	int left; /* processes in its cgroup with no supervisor */
+	char *dir, *cg[2];
 };
 
-static int state_read(const char *path, struct state *s)
+static int lock_fd(const char *dir)
 {
-	struct conf c = { 0 };
-	char err[256], *buf;
-	size_t len;
-	int ok;
+	char *l = xasprintf("%s/lock", dir);
+	int fd = open(l, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
+	/* not "down": whoever cannot read it cannot tell */
+	if (fd < 0 && errno == EACCES)
+		die(EXIT_PERM, "read %s: %s (root is needed)", msg_esc(dir), strerror(errno));
+	free(l);
+	return fd;
+}
+
+/* The supervisor holds its lock while it lives: only then does its status count. */
+static void sv_read(struct sv *s, const char *dir)
+{
+	static char *v2, *v1, once; /* the mount table read once, also for list --json's many */
+	char *key = strrchr(dir, '/') + 1, *f = xasprintf("%s/status", dir), *buf;
+	int fd = lock_fd(dir);
+
+	if (!once++)
+		cg_roots(&v2, &v1);
 	memset(s, 0, sizeof(*s));
-	if (!(buf = read_file(path, 65536, &len))) {
-		/* not "down": whoever cannot read it cannot tell */
-		if (errno == EACCES)
-			die(EXIT_PERM, "read %s: %s (root is needed)", msg_esc(path), strerror(errno));
-		return 0;
-	}
-	ok = envfile_parse(&c, path, buf, len, err, sizeof(err)) == 0;
-	free(buf);
-	if (ok) {
-		static const struct {
-			const char *key;
-			size_t pid, t;
-		} f[] = {
-			{ "STARTER", offsetof(struct state, starter), offsetof(struct state, starter_t) },
-			{ "NSPAWN", offsetof(struct state, nspawn), offsetof(struct state, nspawn_t) },
-			{ "LEADER", offsetof(struct state, leader), offsetof(struct state, leader_t) },
-		};
-		const char *v = conf_file_get(&c, "STATE");
+	s->dir = xstrdup(dir);
+	s->cg[0] = v2 ? xasprintf("%s/ncbox/%s", v2, key) : NULL;
+	s->cg[1] = v1 ? xasprintf("%s/ncbox/%s", v1, key) : NULL;
+	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK && (buf = read_file(f, 4096, NULL))) {
+		struct conf c = { 0 };
+		char err[256];
+		const char *v;
 
-		snprintf(s->phase, sizeof(s->phase), "%s", v ? v : "");
-		for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-			char key[32];
-
-			snprintf(key, sizeof(key), "%s_PID", f[i].key);
-			v = conf_file_get(&c, key);
-			*(pid_t *)((char *)s + f[i].pid) = v ? (pid_t)strtol(v, NULL, 10) : 0;
-			snprintf(key, sizeof(key), "%s_START", f[i].key);
-			v = conf_file_get(&c, key);
-			*(unsigned long long *)((char *)s + f[i].t) = v ? strtoull(v, NULL, 10) : 0;
+		if (envfile_parse(&c, f, buf, strlen(buf), err, sizeof(err)) == 0) {
+			snprintf(s->state, sizeof(s->state), "%s", (v = conf_file_get(&c, "STATE")) ? v : "");
+			s->pid = (v = conf_file_get(&c, "PID")) ? atoi(v) : 0;
+			s->leader = (v = conf_file_get(&c, "LEADER_PID")) ? atoi(v) : 0;
 		}
+		conf_free(&c);
+		free(buf);
 	}
-	conf_free(&c);
-	return ok;
+	if (fd >= 0)
+		close(fd);
+	free(f);
+	/* no lock file: no supervisor ever ran it (list --json of many stays quick) */
+	for (int i = 0; i < 2 && !*s->state && fd >= 0; i++)
+		s->left |= s->cg[i] && cg_populated(s->cg[i]);
 }
 
-static void state_write(const struct state *s)
+static void sv_free(struct sv *s)
 {
-	char *text = xasprintf("STATE=%s\nSTARTER_PID=%d\nSTARTER_START=%llu\nNSPAWN_PID=%d\nNSPAWN_START=%llu\n"
-			       "LEADER_PID=%d\nLEADER_START=%llu\n",
-			       s->phase, (int)s->starter, s->starter_t, (int)s->nspawn, s->nspawn_t, (int)s->leader,
-			       s->leader_t);
-
-	if (mkdir_p(run_dir(), 0700) < 0 || write_atomic(p.state, text, strlen(text), 0644, 0) < 0)
-		die_sys(EXIT_FAIL, "write state", msg_esc(p.state));
-	free(text);
+	free(s->dir);
+	free(s->cg[0]);
+	free(s->cg[1]);
 }
 
-/* up, down or starting, read from the processes the state file names. */
-static const char *direct_status(const struct state *s)
+/* stopping counts as up: it still runs, and destroy must terminate it. */
+static const char *sv_status(const struct sv *s)
 {
-	if (!strcmp(s->phase, "starting") && proc_same(s->starter, s->starter_t))
-		return "starting";
-	return proc_same(s->nspawn, s->nspawn_t) ? "up" : "down";
+	if (s->left)
+		return "orphaned";
+	if (!*s->state || !strcmp(s->state, "down"))
+		return "down";
+	return strcmp(s->state, "starting") ? "up" : "starting";
 }
 
-/* The container's cgroup in each hierarchy nspawn uses (NULL where there is none). */
-static void cgroups(char *cg[2])
+static noreturn void orphaned(const struct sv *s)
 {
-	char *v2, *v1;
-
-	cg_roots(&v2, &v1);
-	cg[0] = v2 ? xasprintf("%s/ncbox/%s", v2, o.name) : NULL;
-	cg[1] = v1 ? xasprintf("%s/ncbox/%s", v1, o.name) : NULL;
-	free(v2);
-	free(v1);
+	die(EXIT_FAIL, "processes are left in its cgroup %s with no supervisor (terminate kills them)",
+	    msg_esc(s->cg[0] ? s->cg[0] : s->cg[1]));
 }
 
-/* ---- running the applets as the unit runs them ---- */
-
-/* The environment the unit would give: PATH, NCBOX_*, SYSTEMD_*, INSTANCE, and EXTRA. */
-static char **unit_env(const char *extra)
+/* The environment the unit would give: PATH, NCBOX_*, SYSTEMD_*, INSTANCE. */
+static char **unit_env(void)
 {
 	extern char **environ;
 	struct strv env = { 0 };
@@ -116,132 +110,122 @@ static char **unit_env(const char *extra)
 	if (!getenv("PATH"))
 		strv_push(&env, xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
 	strv_pushf(&env, "INSTANCE=%s", o.name);
-	if (extra)
-		strv_push(&env, xstrdup(extra));
 	return env.v;
 }
 
-/* Run APPLET NAME from this very binary; its exit code (128+signal), or -1 with errno. */
-static int run_applet(const char *applet_name)
+/* APPLET [ARG] NAME from this binary, in its own session, the unit's environment, stdin and
+ * stdout /dev/null, stderr ERR, READY as fd 3 and nothing else of ours. Its PID. */
+static pid_t launch(const char *applet_name, const char *arg, int err, int ready)
 {
-	char *argv[] = { (char *)applet_name, (char *)o.name, NULL }, **env = unit_env(NULL);
-	int status;
+	char *argv[] = { (char *)applet_name, (char *)(arg ? arg : o.name), arg ? (char *)o.name : NULL, NULL };
+	char **env = unit_env();
 	pid_t pid = fork();
 
-	if (pid < 0)
-		return -1;
 	if (pid == 0) {
+		/* ERR and READY out of the way first: any of 0-3 may be free, and taken by null */
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC), e = fcntl(err, F_DUPFD_CLOEXEC, 4), n = ready >= 0 ? 4 : 3;
+		sigset_t none;
+
+		/* nor the caller's ignored or blocked signals (a `&` in a script ignores SIGINT) */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (int sig = 1; sig < 32; sig++)
+			signal(sig, SIG_DFL);
+		ready = ready >= 0 ? fcntl(ready, F_DUPFD_CLOEXEC, 4) : -1;
+		setsid();
+		if (null < 0 || e < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(e, 2) < 0 || (n > 3 && dup2(ready, 3) < 0))
+			_exit(EXIT_FAIL);
+		for (int fd = 0; fd < n; fd++)
+			fcntl(fd, F_SETFD, 0);
+		syscall(SYS_close_range, n, ~0U, 0);
 		execve("/proc/self/exe", argv, env);
-		_exit(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
+		_exit(EXIT_NOEXEC);
 	}
 	for (char **e = env; *e; e++)
 		free(*e);
 	free(env);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (pid < 0)
+		die_sys(EXIT_FAIL, "fork", applet_name);
+	return pid;
 }
 
-static void applet_step(const char *applet_name)
+/* What a supervisor leaves when it is killed: processes in the cgroups, the cgroups, the
+ * veths (container-prestart removes them), an ephemeral root, the status. Under the
+ * supervisor's lock, so that none starts meanwhile. */
+static int cleanup(struct sv *s)
 {
-	int rc = run_applet(applet_name);
+	char *root = xasprintf("%s/root", s->dir), *st = xasprintf("%s/status", s->dir), *failed = NULL;
+	int fd = lock_fd(s->dir), rc = 0;
 
-	if (rc < 0)
-		die(EXIT_FAIL, "run %s: %s", applet_name, strerror(errno));
-	if (rc)
-		die(EXIT_FAIL, "%s exited with status %d", applet_name, rc);
-}
-
-/* ---- stop and start without systemd ---- */
-
-/* What a stopped container leaves: its cgroups, the state file, and (VETHS) its veths: a
- * netns goes away in the background, so container-prestart removes them now. */
-static int cleanup_direct(int veths)
-{
-	char *cg[2];
-	int rc = 0;
-
-	cgroups(cg);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+		die(EXIT_FAIL, "a supervisor runs it again: not cleaned up");
 	for (int i = 0; i < 2; i++) {
-		if (!cg[i])
-			continue;
-		if (cg_remove(cg[i]) < 0)
-			warn_msg("remove cgroup: %s: %s", msg_esc(cg[i]), strerror(errno)), rc = -1;
-		/* the parent ncbox/ goes when it is empty: another container may still be in it */
-		*strrchr(cg[i], '/') = 0;
-		rmdir(cg[i]);
-		free(cg[i]);
-	}
-	if (unlink(p.state) < 0 && errno != ENOENT)
-		warn_msg("remove %s: %s", msg_esc(p.state), strerror(errno)), rc = -1;
-	if (veths && exists(p.conf)) {
-		int r = run_applet("container-prestart");
+		long long end = now_ms() + KILL_WAIT_MS;
 
-		if (r)
-			warn_msg("container-prestart exited with status %d", r), rc = -1;
+		while (s->cg[i] && cg_populated(s->cg[i]) && now_ms() < end) {
+			cg_kill(s->cg[i]);
+			usleep(5000);
+		}
+		if (s->cg[i] && cg_remove(s->cg[i]) < 0)
+			warn_sys("remove cgroup", msg_esc(s->cg[i])), rc = -1;
 	}
+	if (exists(p.conf) && wait_child(launch("container-prestart", NULL, 2, -1)))
+		rc = -1;
+	if (remove_tree(root, &failed) < 0)
+		warn_sys("remove ephemeral root", msg_esc(failed ? failed : root)), rc = -1;
+	unlink(st);
+	if (fd >= 0)
+		close(fd);
+	free(failed);
+	free(root);
+	free(st);
 	return rc;
 }
 
-/* Kill every process of the container: its payload first, so that nspawn can still tear
- * down, then nspawn itself when it does not go. */
-static void kill_all(const struct state *s)
+/* Wait up to MS for the supervisor to be gone (its lock free): 1 when it is. */
+static int sv_gone(const struct sv *s, int ms)
 {
-	char *cg[2], *payload;
-	int done = 0;
+	long long end = now_ms() + ms;
+	struct sv t;
+	int gone;
 
-	cgroups(cg);
-	for (int i = 0; i < 2 && !done; i++) {
-		if (!cg[i])
-			continue;
-		payload = xasprintf("%s/payload", cg[i]);
-		done = cg_populated(payload) && cg_kill(payload) == 0;
-		free(payload);
-	}
-	if (!done && proc_same(s->leader, s->leader_t))
-		kill(s->leader, SIGKILL);
-	if (!wait_gone(s->nspawn, s->nspawn_t, 5000)) {
-		done = 0;
-		for (int i = 0; i < 2 && !done; i++)
-			done = cg[i] && cg_kill(cg[i]) == 0;
-		if (!done && proc_same(s->nspawn, s->nspawn_t))
-			kill(s->nspawn, SIGKILL);
-		wait_gone(s->nspawn, s->nspawn_t, 5000);
-	}
-	free(cg[0]);
-	free(cg[1]);
+	do {
+		sv_read(&t, s->dir);
+		gone = !*t.state;
+		sv_free(&t);
+	} while (!gone && now_ms() < end && !usleep(5000));
+	return gone;
 }
 
-static int stop_direct(int force)
+/* Send SIG to the supervisor: 0, or -1 when it is not this binary (a PID from a status
+ * written before it took the lock is someone else's). */
+static int sv_kill(const struct sv *s, int sig)
 {
-	int lock = lock_conf(), ms = o.timeout_ms >= 0 ? o.timeout_ms : STOP_TIMEOUT_MS, rc;
-	struct state s;
-	char *cg[2];
+	char exe[32];
+	struct stat a, b;
 
-	state_read(p.state, &s);
-	if (proc_same(s.nspawn, s.nspawn_t)) {
-		if (!force && kill(s.nspawn, SIGTERM) < 0 && errno != ESRCH)
-			die_sys(EXIT_FAIL, "send SIGTERM to systemd-nspawn", "nspawn");
-		if (force || !wait_gone(s.nspawn, s.nspawn_t, ms))
-			kill_all(&s);
-		if (proc_same(s.nspawn, s.nspawn_t))
-			die(EXIT_FAIL, "systemd-nspawn (PID %d) is still there after SIGKILL", (int)s.nspawn);
-	}
-	/* nspawn is gone; whatever joined the container goes with its PID namespace */
-	cgroups(cg);
-	for (int i = 0; i < 2; i++) {
-		long long end = now_ms() + 5000;
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)s->pid);
+	if (!*s->state || s->pid <= 0 || stat(exe, &a) < 0 || stat("/proc/self/exe", &b) < 0 || a.st_ino != b.st_ino ||
+	    a.st_dev != b.st_dev)
+		return -1;
+	return kill(s->pid, sig);
+}
 
-		while (cg[i] && cg_populated(cg[i]) && now_ms() < end) {
-			cg_kill(cg[i]);
-			usleep(10000);
-		}
-		free(cg[i]);
-	}
-	rc = cleanup_direct(1);
-	close(lock);
-	return rc ? EXIT_FAIL : 0;
+/* SIGKILL to the supervisor and the container's cgroup, then the cleanup. */
+static int kill_all(struct sv *s)
+{
+	sv_kill(s, SIGKILL);
+	for (int i = 0; i < 2; i++)
+		if (s->cg[i])
+			cg_kill(s->cg[i]);
+	if (!sv_gone(s, KILL_WAIT_MS))
+		die(EXIT_FAIL, "its supervisor (PID %d) is still there after SIGKILL", (int)s->pid);
+	return cleanup(s) ? EXIT_FAIL : 0;
+}
+
+static void sv_this(struct sv *s)
+{
+	sv_read(s, p.state);
 }
 
 /* The last non-empty line of the log, for a message (escaped, static). */
@@ -266,235 +250,134 @@ static const char *log_tail(void)
 	return msg_esc(b ? b + 1 : buf);
 }
 
-/* The start failed after nspawn was started: take it down again, and say so. */
-static noreturn void start_failed(struct state *s, pid_t child, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static noreturn void start_failed(struct state *s, pid_t child, const char *fmt, ...)
+static int d_start(void)
 {
-	char what[512];
+	int lock = lock_conf(), ms = o.timeout_ms >= 0 ? o.timeout_ms : START_TIMEOUT_MS, r[2], logfd, st;
+	struct pollfd pf = { .events = POLLIN };
+	long long end = now_ms() + ms;
+	char c, why[96];
 	const char *tail;
-	va_list ap;
+	struct sv s;
+	pid_t pid;
 
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (child > 0) {
-		s->nspawn = child;
-		s->nspawn_t = s->nspawn_t ? s->nspawn_t : proc_start_time(child);
-		kill_all(s);
-		waitpid(child, NULL, WNOHANG);
+	/* one that runs already is adopted: up once it is ready; a stopping one is waited for */
+	for (sv_this(&s); *s.state && strcmp(s.state, "up") && now_ms() < end; sv_this(&s)) {
+		sv_free(&s);
+		usleep(10000);
 	}
-	cleanup_direct(1);
-	tail = log_tail();
-	die(EXIT_FAIL, "%s%s%s (log: %s)", what, *tail ? ": " : "", tail, msg_esc(p.log));
-}
-
-/* Read one notification from nspawn (CHILD) on FD: the leader's PID once it is there. */
-static pid_t read_notify(int fd, pid_t child)
-{
-	char buf[4096], ctl[CMSG_SPACE(sizeof(struct ucred))];
-	struct iovec iov = { buf, sizeof(buf) - 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl) };
-	struct cmsghdr *cm;
-	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	pid_t sender = 0;
-
-	if (n <= 0)
-		return 0;
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS) {
-			struct ucred uc;
-
-			memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
-			sender = uc.pid;
-		}
-	/* only nspawn's own word counts: anyone in this network namespace could write here */
-	if (sender != child)
-		return 0;
-	buf[n] = 0;
-	for (char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
-		if (!strncmp(l, "X_NSPAWN_LEADER_PID=", 20))
-			return (pid_t)strtol(l + 20, NULL, 10);
-	return 0;
-}
-
-static int start_direct(void)
-{
-	int lock = lock_conf(), ms = o.timeout_ms >= 0 ? o.timeout_ms : START_TIMEOUT_MS, sock, logfd, n = 0;
-	int cgfd[2] = { -1, -1 };
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct state s;
-	char *cg[2], *notify, *what, **env;
-	long long end;
-	pid_t child;
-
-	state_read(p.state, &s);
-	if (strcmp(direct_status(&s), "down")) {
-		close(lock);
-		return 0;
+	if (*s.state) {
+		if (strcmp(s.state, "up"))
+			die(EXIT_FAIL, "its supervisor (PID %d) is still %s after %d ms", (int)s.pid, s.state, ms);
+		return sv_free(&s), close(lock), 0;
 	}
-	/* what an earlier run may have left (its veths: container-prestart, below), then a
-	 * fresh state: starting, by us */
-	cleanup_direct(0);
-	memset(&s, 0, sizeof(s));
-	strcpy(s.phase, "starting");
-	s.starter = getpid();
-	s.starter_t = proc_start_time(s.starter);
-	state_write(&s);
-
-	applet_step("container-prestart");
-
-	/* nspawn --keep-unit stays in the cgroup it is started in, and puts itself and the
-	 * container into supervisor/ and payload/ below it: each container needs its own. */
-	cgroups(cg);
-	for (int i = 0; i < 2; i++) {
-		char *procs;
-
-		if (!cg[i])
-			continue;
-		/* a stop elsewhere may remove the shared parent meanwhile: try again then */
-		for (int try = 0; mkdir_p(cg[i], 0755) < 0; try++)
-			if (errno != ENOENT || try == 3)
-				die_sys(EXIT_FAIL, "make cgroup", msg_esc(cg[i]));
-		procs = xasprintf("%s/cgroup.procs", cg[i]);
-		if ((cgfd[n++] = open(procs, O_WRONLY | O_CLOEXEC)) < 0)
-			die_sys(EXIT_FAIL, "open", msg_esc(procs));
-		free(procs);
-		free(cg[i]);
-	}
-
-	/* nspawn says on NOTIFY_SOCKET when the container runs: an abstract socket, no file */
-	notify = xasprintf("@ncbox/%s/%d", o.name, (int)getpid());
-	memcpy(sa.sun_path + 1, notify + 1, strlen(notify) - 1);
-	if ((sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int)) < 0 ||
-	    bind(sock, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(notify))) < 0)
-		die_sys(EXIT_FAIL, "make notify socket", msg_esc(notify));
-	if ((logfd = open(p.log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640)) < 0)
+	if (s.left)
+		orphaned(&s);
+	if (mkdir_p(p.state, 0755) < 0)
+		die_sys(EXIT_FAIL, "make run dir", msg_esc(p.state));
+	if ((logfd = open(p.log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640)) < 0)
 		die_sys(EXIT_FAIL, "open log", msg_esc(p.log));
-	what = xasprintf("NOTIFY_SOCKET=%s", notify);
-	env = unit_env(what);
-	free(what);
-
-	if ((child = fork()) < 0)
-		die_sys(EXIT_FAIL, "fork", "container-start");
-	if (child == 0) {
-		char *argv[] = { "container-start", (char *)o.name, NULL };
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		setsid();
-		dup2(null, 0);
-		dup2(logfd, 1);
-		dup2(logfd, 2);
-		for (int i = 0; i < n; i++)
-			if (write(cgfd[i], "0", 1) != 1) {
-				warn_msg("join cgroup: %s", strerror(errno));
-				_exit(EXIT_FAIL);
-			}
-		execve("/proc/self/exe", argv, env);
-		warn_msg("run container-start: %s", strerror(errno));
-		_exit(EXIT_NOEXEC);
-	}
-	for (int i = 0; i < n; i++)
-		close(cgfd[i]);
+	if (pipe2(r, O_CLOEXEC) < 0)
+		die_sys(EXIT_FAIL, "make ready pipe", NULL);
+	/* its own messages go to the log too, so that a failure can be quoted */
+	pid = launch("container-supervise", "--ready-fd=3", logfd, r[1]);
+	close(r[1]);
 	close(logfd);
-	for (char **e = env; *e; e++)
-		free(*e);
-	free(env);
-	free(notify);
-	s.nspawn = child;
-	s.nspawn_t = proc_start_time(child);
-
-	end = now_ms() + ms;
-	while (!s.leader) {
-		struct pollfd pfd = { sock, POLLIN, 0 };
-		long long left = end - now_ms();
-		int status;
-
-		if (left <= 0)
-			start_failed(&s, child, "timed out after %d ms waiting for systemd-nspawn", ms);
-		if (poll(&pfd, 1, left > 100 ? 100 : (int)left) > 0)
-			s.leader = read_notify(sock, child);
-		if (!s.leader && waitpid(child, &status, WNOHANG) == child)
-			start_failed(&s, 0, "container-start exited with status %d before the container ran",
-				     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	pf.fd = r[0];
+	while (poll(&pf, 1, (int)(end - now_ms() > 0 ? end - now_ms() : 0)) < 0 && errno == EINTR)
+		;
+	if (!pf.revents || read(r[0], &c, 1) != 1) {
+		sv_free(&s);
+		sv_this(&s);
+		kill_all(&s);
+		st = wait_child(pid);
+		if (pf.revents)
+			snprintf(why, sizeof(why), "container-supervise exited with status %d before READY=1", st);
+		else
+			snprintf(why, sizeof(why), "timed out after %d ms waiting for READY=1", ms);
+		tail = log_tail();
+		die(EXIT_FAIL, "%s%s%s (log: %s)", why, *tail ? ": " : "", tail, msg_esc(p.log));
 	}
-	close(sock);
-	/* container-start execs nspawn in the same process: nspawn's start time is the one
-	 * read after the fork */
-	s.leader_t = proc_start_time(s.leader);
-	state_write(&s);
-
-	int rc = run_applet("container-poststart");
-
-	if (rc)
-		start_failed(&s, child, "container-poststart exited with status %d", rc);
-	strcpy(s.phase, "up");
-	state_write(&s);
+	close(r[0]);
+	sv_free(&s);
 	close(lock);
 	return 0;
 }
 
-static const char *d_status(void)
+static int stop(int force)
 {
-	struct state s;
+	int lock = lock_conf(), rc = 0;
+	struct sv s;
 
-	state_read(p.state, &s);
-	return direct_status(&s);
+	sv_this(&s);
+	if (s.left && !force)
+		orphaned(&s);
+	if (*s.state && !force && sv_kill(&s, SIGTERM) < 0)
+		force = 1;
+	if ((*s.state || s.left) && (force || !sv_gone(&s, o.timeout_ms >= 0 ? o.timeout_ms : STOP_TIMEOUT_MS))) {
+		sv_free(&s);
+		sv_this(&s);
+		rc = kill_all(&s);
+	}
+	sv_free(&s);
+	close(lock);
+	return rc;
 }
 
-/* The state files there are, from one read of the run dir: a thousand containers, few up. */
+static const char *d_status(void)
+{
+	static char st[16];
+	struct sv s;
+
+	sv_this(&s);
+	snprintf(st, sizeof(st), "%s", sv_status(&s));
+	sv_free(&s);
+	return st;
+}
+
 static void d_statuses(const struct strv *names, const char **st)
 {
-	DIR *d = opendir(run_dir());
-	struct strv have = { 0 };
-	struct dirent *de;
-	char state[4096];
-	struct state s;
-
-	if (!d && errno == EACCES)
-		die(EXIT_PERM, "read %s: %s (root is needed)", msg_esc(run_dir()), strerror(errno));
-	while (d && (de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-
-		if (n > 6 && !strcmp(de->d_name + n - 6, ".state"))
-			strv_push(&have, xstrndup(de->d_name, n - 6));
-	}
-	if (d)
-		closedir(d);
-	if (have.n)
-		qsort(have.v, have.n, sizeof(*have.v), cmp_str);
 	for (size_t i = 0; i < names->n; i++) {
-		st[i] = "down";
-		if (!have.n || !bsearch(&names->v[i], have.v, have.n, sizeof(*have.v), cmp_str))
-			continue;
-		snprintf(state, sizeof(state), "%s/%s.state", run_dir(), names->v[i]);
-		state_read(state, &s);
-		st[i] = direct_status(&s);
+		char *key = container_key(names->v[i]), *dir = xasprintf("%s/%s", run_dir(), key);
+		struct sv s;
+
+		sv_read(&s, dir);
+		st[i] = sv_status(&s);
+		sv_free(&s);
+		free(dir);
+		free(key);
 	}
-	strv_free(&have);
 }
 
 static int d_stop(void)
 {
-	return stop_direct(0);
+	return stop(0);
 }
 
 static int d_terminate(void)
 {
-	return stop_direct(1);
+	return stop(1);
 }
 
+/* The supervisor's leader, if it is alive and in the container's cgroup. */
 static pid_t d_leader(int must)
 {
-	struct state s;
+	char path[32], *cg, *want;
+	pid_t l = 0;
+	struct sv s;
 
-	state_read(p.state, &s);
-	if (proc_same(s.nspawn, s.nspawn_t) && proc_same(s.leader, s.leader_t))
-		return s.leader;
-	if (must)
+	sv_this(&s);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)s.leader);
+	want = xasprintf("/ncbox/%s/", strrchr(p.state, '/') + 1);
+	if (*s.state && s.leader > 0 && (cg = read_file(path, 1 << 16, NULL))) {
+		if (strstr(cg, want))
+			l = s.leader;
+		free(cg);
+	}
+	free(want);
+	sv_free(&s);
+	if (!l && must)
 		die(EXIT_FAIL, "unable to get container's main PID (it is not running)");
-	return 0;
+	return l;
 }
 
 static int d_login(void)
@@ -506,10 +389,6 @@ static int d_login(void)
 }
 
 /* What the unit's reload does: switch-to-configuration test in the container. */
-static void d_forget(void)
-{
-}
-
 static void d_reload(const struct conf *c)
 {
 	const char *sp = conf_file_get(c, "SYSTEM_PATH");
@@ -525,11 +404,10 @@ static void d_reload(const struct conf *c)
 const struct backend nc_direct = {
 	.status = d_status,
 	.statuses = d_statuses,
-	.start = start_direct,
+	.start = d_start,
 	.stop = d_stop,
 	.terminate = d_terminate,
 	.login = d_login,
 	.leader = d_leader,
 	.reload = d_reload,
-	.forget = d_forget,
 };

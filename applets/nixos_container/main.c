@@ -36,8 +36,9 @@ const char nixos_container_usage[] =
 	"Files: CONF_DIR/NAME.conf (NCBOX_CONFIG_DIR, else make's CONFDIR:\n"
 	"/etc/nixos-containers), root STATE_DIR/NAME (NCBOX_STATE_DIR, else STATEDIR:\n"
 	"/var/lib/nixos-containers), NIX/{profiles,gcroots}/per-container/NAME (NIX:\n"
-	"NCBOX_NIX_STATE_DIR, else /nix/var/nix), without systemd RUN_DIR/NAME.state and\n"
-	".log (NCBOX_RUN_DIR, else /run/nixos-containers). systemd: NCBOX_SD_BOOTED=0|1.\n"
+	"NCBOX_NIX_STATE_DIR, else /nix/var/nix), without systemd container-supervise's\n"
+	"RUN_DIR/NAME.HASH/ (NCBOX_RUN_DIR, else /run/nixos-containers).\n"
+	"systemd: NCBOX_SD_BOOTED=0|1.\n"
 	"\n"
 	"list     NAMEs of *.conf, sorted. --json: [{name, status, ip, host_ip,\n"
 	"         private_network, auto_start, declarative, error (a bad conf)}].\n"
@@ -54,20 +55,22 @@ const char nixos_container_usage[] =
 	"destroy  Refuse a declarative container (conf in the Nix store); terminate it;\n"
 	"         systemd: disable container@NAME; remove profile, GC roots, root (mounts on\n"
 	"         and below detached, no other file system entered), run files, conf.\n"
-	"start    systemd: systemctl start container@NAME. Else prestart, container-start\n"
-	"         detached (cgroup ncbox/NAME), poststart once nspawn runs it (--timeout 60).\n"
-	"stop     systemd: systemctl stop. Else SIGTERM to nspawn, SIGKILL after --timeout\n"
-	"         (90); cgroup, state and veths removed.\n"
+	"start    systemd: systemctl start container@NAME. Else container-supervise NAME\n"
+	"         detached; returns at READY=1 (--timeout 60; on failure all is removed).\n"
+	"stop     systemd: systemctl stop. Else SIGTERM to the supervisor, wait until it\n"
+	"         exits; after --timeout (90) as terminate.\n"
 	"restart  stop, then start.\n"
-	"terminate  systemd: machinectl terminate, wait for the leader. Else SIGKILL.\n"
-	"status   up, down, starting; gone (exit 5) without a conf. --json: {name, status,\n"
-	"         leader}.\n"
+	"terminate  systemd: machinectl terminate, wait for the leader. Else SIGKILL to\n"
+	"         the supervisor and the cgroup, then the cleanup.\n"
+	"status   up, down, starting; orphaned: processes left in its cgroup with no\n"
+	"         supervisor (start, stop, destroy refuse; terminate kills them); gone (exit 5)\n"
+	"         without a conf. --json: {name, status, leader}.\n"
 	"update   Rebuild as create (from the conf's FLAKE too; on 25.11+ a config without\n"
 	"         boot.isNspawnContainer = true is refused); reload it if it runs.\n"
 	"login    systemd: machinectl login; else the container's login.\n"
 	"root-login  root's login shell in the container.\n"
 	"run      COMMAND in the container's namespaces and cgroup (setns), as `su root -l`\n"
-	"         runs `exec \"$@\"` (never parsed). Leader: machinectl, else the state file.\n"
+	"         runs `exec \"$@\"` (never parsed). Leader: machinectl, else the supervisor's.\n"
 	"         It gets the init's capability sets, no_new_privs and seccomp filters.\n"
 	"show-ip  LOCAL_ADDRESS, else LOCAL_ADDRESS6, without prefix.\n"
 	"show-host-key  ROOT/etc/ssh/ssh_host_{ed25519,ecdsa}_key.pub, resolved inside ROOT,\n"
@@ -224,7 +227,7 @@ static int cmd_terminate(void)
 
 static int cmd_destroy(void)
 {
-	const char *gone[] = { p.profile, p.gcroots, p.root, p.log, p.state };
+	const char *gone[] = { p.profile, p.gcroots, p.root, p.state }, *st;
 	int lock = -1, present = conf_present();
 
 	if (!present)
@@ -234,9 +237,13 @@ static int cmd_destroy(void)
 	/* a conf that cannot go: say so before anything else goes */
 	if (access(config_dir(), W_OK) < 0)
 		die_sys(EXIT_FAIL, "remove", msg_esc(p.conf));
-	if (strcmp(be->status(), "down") && be->terminate())
+	st = be->status();
+	if (!strcmp(st, "orphaned"))
+		die(EXIT_FAIL, "processes are left in its cgroup with no supervisor (terminate kills them)");
+	if (strcmp(st, "down") && be->terminate())
 		die(EXIT_FAIL, "failed to terminate container");
-	be->forget();
+	if (be->forget)
+		be->forget();
 	/* a conf that leads nowhere starts nothing: no lock to take on it */
 	if (present > 0)
 		lock = lock_conf();

@@ -21,13 +21,13 @@ extern struct ct_paths p;   /* NAME's paths */
 
 /* What differs with systemd as PID 1 and without it, for container NAME (o.name). */
 struct backend {
-	const char *(*status)(void); /* "up", "down" or "starting" */
+	const char *(*status)(void); /* "up", "down", "starting" or (direct) "orphaned" */
 	/* those of the containers NAMES, for list --json, into ST */
 	void (*statuses)(const struct strv *names, const char **st);
 	int (*start)(void), (*stop)(void), (*terminate)(void), (*login)(void);
 	pid_t (*leader)(int must); /* its init's PID; 0 when not running, unless MUST (dies) */
 	void (*reload)(const struct conf *c); /* after update, in a running container */
-	void (*forget)(void); /* destroy: what the init system holds for NAME */
+	void (*forget)(void); /* destroy: what the init system holds for NAME (may be NULL) */
 };
 extern const struct backend *be;
 
