@@ -12,7 +12,9 @@
 	X("container-supervise", container_supervise) \
 	X("nixos-container", nixos_container)
 
-#define X(name, id) int id##_main(int argc, char **argv); extern const char id##_usage[];
+#define X(name, id)                           \
+	int id##_main(int argc, char **argv); \
+	extern const char id##_usage[];
 APPLETS(X)
 #undef X
 

@@ -23,6 +23,7 @@
 
 #define SIG_CONTAINER_STOP 37 /* glibc's SIGRTMIN+3 */
 
+/* clang-format off */
 const char container_init_usage[] =
 	"Usage: container-init STAGE2 [ARGS...]\n"
 	"\n"
@@ -49,6 +50,7 @@ const char container_init_usage[] =
 	"\n"
 	"Exit (only when stage 2 does not start): 0 stopped during setup, 2 usage, 3 bad\n"
 	"config, 126 STAGE2 not executable, 127 STAGE2 not found.\n";
+/* clang-format on */
 
 static struct nl *nl;
 static int failures;

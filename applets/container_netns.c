@@ -23,6 +23,7 @@
 #endif
 #define NETNS_DIR "/run/netns"
 
+/* clang-format off */
 const char container_netns_usage[] =
 	"Usage: container-netns add NAME\n"
 	"       container-netns del NAME\n"
@@ -34,6 +35,7 @@ const char container_netns_usage[] =
 	"Both are idempotent. NAME follows the container name rules.\n"
 	"\n"
 	"Exit: 0 done, 1 a step failed (named), 2 usage, 3 bad name, 4 CAP_SYS_ADMIN missing.\n";
+/* clang-format on */
 
 static int is_netns_mount(const char *path)
 {

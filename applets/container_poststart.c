@@ -5,6 +5,7 @@
 #include "../common/caps.h"
 #include "../common/hostnet.h"
 
+/* clang-format off */
 const char container_poststart_usage[] =
 	"Usage: container-poststart [NAME]\n"
 	"\n"
@@ -22,6 +23,7 @@ const char container_poststart_usage[] =
 	"\n"
 	"Exit: 0 done, 1 a step failed (the interface, step and kernel message are named),\n"
 	"2 usage, 3 bad config, 4 CAP_NET_ADMIN missing.\n";
+/* clang-format on */
 
 int container_poststart_main(int argc, char **argv)
 {

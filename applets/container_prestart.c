@@ -8,6 +8,7 @@
 #include "../common/hostnet.h"
 #include "../common/proc.h"
 
+/* clang-format off */
 const char container_prestart_usage[] =
 	"Usage: container-prestart [NAME]\n"
 	"\n"
@@ -26,6 +27,7 @@ const char container_prestart_usage[] =
 	"is still tried.\n"
 	"\n"
 	"Exit: 0 done, 1 a step failed, 2 usage, 3 bad config, 4 CAP_NET_ADMIN missing.\n";
+/* clang-format on */
 
 static void terminate_stale(const char *name)
 {

@@ -24,6 +24,7 @@
 #include "../common/nspawn.h"
 #include "../common/proc.h"
 
+/* clang-format off */
 const char container_start_usage[] =
 	"Usage: container-start [--dry-run] [--early-network] [NAME]\n"
 	"\n"
@@ -57,6 +58,7 @@ const char container_start_usage[] =
 	"\n"
 	"Exit (when nspawn is not exec'd): 0 --dry-run, 1 a step failed, 2 usage, 3 bad\n"
 	"config or name, 126/127 stage 2 or nspawn not executable/found.\n";
+/* clang-format on */
 
 #define EARLY_NET_TIMEOUT_MS 60000
 
@@ -117,7 +119,7 @@ static int all_digits(const char *p, size_t n)
 /* ADDITIONAL_CAPABILITIES: names separated by blanks or commas, each known to libcap. */
 static void parse_caps(struct start *s)
 {
-	struct strv w = {0};
+	struct strv w = { 0 };
 
 	words(s, "ADDITIONAL_CAPABILITIES", &w);
 	for (size_t i = 0; i < w.n; i++) {
@@ -128,7 +130,8 @@ static void parse_caps(struct start *s)
 			if (!strcmp(tok, "all"))
 				strv_push(&s->caps, xstrdup("all"));
 			else if (cap < 0)
-				die(EXIT_CONFIG, "ADDITIONAL_CAPABILITIES: unknown capability '%s'", msg_esc(tok));
+				die(EXIT_CONFIG, "ADDITIONAL_CAPABILITIES: unknown capability '%s'",
+				    msg_esc(tok));
 			else
 				strv_push(&s->caps, xstrdup(caps_name(cap, buf, sizeof(buf))));
 		}
@@ -141,7 +144,7 @@ static void parse_caps(struct start *s)
 static void parse_private_users(struct start *s)
 {
 	static const char *const words_ok[] = { "pick", "identity", "managed", "yes", "no", "true", "false",
-						"on", "off", "y", "n", "t", "f", NULL };
+						"on",	"off",	    "y",       "n",   "t",  "f",    NULL };
 	const char *v = value(s, "PRIVATE_USERS"), *colon = strchr(v, ':');
 	size_t n = colon ? (size_t)(colon - v) : strlen(v);
 
@@ -222,7 +225,8 @@ static void check_config(struct start *s)
 		const char *n = m ? s->macvlans.v[i - s->ifaces.n] : s->ifaces.v[i], *why;
 
 		if (ifname_check(n, &why) < 0)
-			die(EXIT_CONFIG, "%s: entry '%s': %s", m ? "MACVLANS" : "INTERFACES", msg_esc(n), why);
+			die(EXIT_CONFIG, "%s: entry '%s': %s", m ? "MACVLANS" : "INTERFACES", msg_esc(n),
+			    why);
 	}
 	words(s, "EXTRA_NSPAWN_FLAGS", &s->extra);
 	v = value(s, "NETWORK_NAMESPACE_PATH");
@@ -334,7 +338,8 @@ static void choose_init(struct start *s)
 	if (s->store && path_under(self, "/nix/store") && !strstr(self, " (deleted)")) {
 		slash = strrchr(self, '/');
 		sib = xasprintf("%.*s/container-init", (int)(slash - self), self);
-		if (stat(sib, &a) == 0 && stat(self, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		if (stat(sib, &a) == 0 && stat(self, &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino) {
 			strv_push(&s->init, sib);
 			free(self);
 			return;
@@ -362,7 +367,7 @@ static int cmp_str(const void *a, const void *b)
 static void credentials(struct start *s)
 {
 	const char *dir = getenv("CREDENTIALS_DIRECTORY");
-	struct strv names = {0};
+	struct strv names = { 0 };
 	struct dirent *e;
 	DIR *d;
 
@@ -376,8 +381,8 @@ static void credentials(struct start *s)
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		if (strchr(e->d_name, ':')) {
-			warn_msg("read credentials: %s/%s: a credential ID takes no ':'; left out", msg_esc(dir),
-				 msg_esc(e->d_name));
+			warn_msg("read credentials: %s/%s: a credential ID takes no ':'; left out",
+				 msg_esc(dir), msg_esc(e->d_name));
 			continue;
 		}
 		strv_push(&names, xstrdup(e->d_name));
@@ -394,9 +399,10 @@ static void credentials(struct start *s)
  * marked '?' only when set), and PATH. */
 static void plan_setenv(struct start *s)
 {
-	static const char keys[][19] = { "PRIVATE_NETWORK", "?PRIVATE_USERS", "HOST_BRIDGE", "HOST_ADDRESS",
-					 "LOCAL_ADDRESS", "HOST_ADDRESS6", "LOCAL_ADDRESS6", "?LOCAL_MAC_ADDRESS",
-					 "?EXTRA_VETHS", "HOST_PORT" };
+	static const char keys[][19] = { "PRIVATE_NETWORK", "?PRIVATE_USERS",	  "HOST_BRIDGE",
+					 "HOST_ADDRESS",    "LOCAL_ADDRESS",	  "HOST_ADDRESS6",
+					 "LOCAL_ADDRESS6",  "?LOCAL_MAC_ADDRESS", "?EXTRA_VETHS",
+					 "HOST_PORT" };
 	const char *path = getenv("PATH");
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -425,7 +431,8 @@ static void copy_resolv(int etc, const char *etcpath)
 	}
 	unlinkat(etc, tmp, 0);
 	if (fstat(in, &st) < 0 ||
-	    (out = openat(etc, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 0777)) < 0)
+	    (out = openat(etc, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			  st.st_mode & 0777)) < 0)
 		goto fail;
 	while ((n = read(in, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -438,7 +445,7 @@ static void copy_resolv(int etc, const char *etcpath)
 	close(in);
 	free(show);
 	return;
-fail: {
+fail : {
 	int err = errno;
 
 	if (out >= 0)
@@ -487,7 +494,8 @@ static void flake_update(const struct start *s)
 	fflush(NULL);
 	r = run_wait(argv, 0);
 	if (r < 0)
-		die_sys(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, "update from FLAKE", "nixos-container");
+		die_sys(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, "update from FLAKE",
+			"nixos-container");
 	if (r)
 		die(EXIT_FAIL, "update from FLAKE: nixos-container update %s: exited %d", s->name, r);
 }
@@ -504,7 +512,8 @@ static void helper_cgroup(pid_t pid)
 
 	if (f) {
 		/* pure v2: the one line "0::/PATH" */
-		v2 = fgets(line, sizeof(line), f) && !strncmp(line, "0::/", 4) && !fgets(more, sizeof(more), f);
+		v2 = fgets(line, sizeof(line), f) && !strncmp(line, "0::/", 4) &&
+		     !fgets(more, sizeof(more), f);
 		fclose(f);
 	}
 	if (!v2)
@@ -614,7 +623,8 @@ static void sys_readonly(const struct start *s)
 	    statvfs("/sys", &v) < 0 || v.f_flag & ST_RDONLY)
 		return;
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
-	    mount(NULL, "/sys", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | (v.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC)),
+	    mount(NULL, "/sys", NULL,
+		  MS_REMOUNT | MS_BIND | MS_RDONLY | (v.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC)),
 		  NULL) < 0)
 		die_err(EXIT_FAIL, "INTERFACES, MACVLANS", "/sys", errno,
 			"no udev here, and nspawn wants /sys read-only then: start udev, or start nspawn "
@@ -623,10 +633,10 @@ static void sys_readonly(const struct start *s)
 
 static void start_free(struct start *s)
 {
-	struct strv *lists[] = { &s->ports, &s->caps, &s->tmpfs,  &s->ifaces, &s->macvlans,
+	struct strv *lists[] = { &s->ports, &s->caps, &s->tmpfs, &s->ifaces, &s->macvlans,
 				 &s->extra, &s->init, &s->creds, &s->setenv };
-	char *strs[] = { s->root, s->run_dir, s->store, s->db, s->daemon_socket, s->profiles, s->gcroots,
-			 s->nspawn, s->stage2, s->init_bind };
+	char *strs[] = { s->root,     s->run_dir, s->store,  s->db,	s->daemon_socket,
+			 s->profiles, s->gcroots, s->nspawn, s->stage2, s->init_bind };
 
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
 		strv_free(lists[i]);
@@ -638,8 +648,8 @@ static void start_free(struct start *s)
 
 int container_start_main(int argc, char **argv)
 {
-	struct start s = {0};
-	struct strv cmd = {0};
+	struct start s = { 0 };
+	struct strv cmd = { 0 };
 	char *ops[2];
 	int nops = 0, opts_done = 0;
 	const char *prog, *flake, *why;

@@ -29,6 +29,7 @@
 #include "../common/proc.h"
 #include "applets.h"
 
+/* clang-format off */
 const char container_supervise_usage[] =
 	"Usage: container-supervise [--ready-fd=FD] [--stop-timeout=SEC] [--log-max=KIB] [NAME]\n"
 	"\n"
@@ -42,6 +43,7 @@ const char container_supervise_usage[] =
 	"  --log-max=KIB        console log cap (default 1024)\n"
 	"\n"
 	"Exit: 0 stopped or poweroff, 1 a step failed, 2 usage, 3 bad config, else nspawn's.\n";
+/* clang-format on */
 
 #define START_BURST 5
 #define START_WINDOW_MS 10000
@@ -91,7 +93,8 @@ static void sd_say(const char *msg)
 		sa.sun_path[0] = 0;
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return;
-	if (sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
+	if (sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
 		warn_sys("notify systemd", sv.sd_notify);
 	close(fd);
 }
@@ -141,8 +144,8 @@ static int hostnet(int up)
 	return rc;
 }
 
-/* The console: 1 read, 0 at its end, -1 nothing now. Into the log (renamed to log.1 at half the cap), and to stdout when a
- * collector reads it there; a stdout that does not keep up loses lines, never stalls us. */
+/* The console: 1 read, 0 at its end, -1 nothing now. Into the log (renamed to log.1 at half the cap), and to
+ * stdout when a collector reads it there; a stdout that does not keep up loses lines, never stalls us. */
 static int log_data(void)
 {
 	char buf[4096];
@@ -160,7 +163,8 @@ static int log_data(void)
 		sv.logfd = -1;
 	}
 	if (sv.logfd < 0) {
-		sv.logfd = open(sv.log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+		sv.logfd =
+		    open(sv.log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
 		sv.logsize = 0;
 	}
 	if (sv.logfd >= 0 && write(sv.logfd, buf, (size_t)n) == n)
@@ -173,7 +177,8 @@ static int log_data(void)
 /* nspawn's kill signal, from its command line (the last --kill-signal=), as glibc numbers it. */
 static int kill_signal(pid_t pid)
 {
-	static const char names[][5] = { "HUP", "INT", "QUIT", "", "", "", "", "", "", "USR1", "", "USR2", "", "", "TERM" };
+	static const char names[][5] = { "HUP", "INT",	"QUIT", "",	"", "", "",    "",
+					 "",	"USR1", "",	"USR2", "", "", "TERM" };
 	char path[32], *buf, *v = NULL;
 	size_t len;
 	int sig = 37;
@@ -221,7 +226,8 @@ static int same_exe(pid_t pid)
 	struct stat a, b;
 
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+	return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
 }
 
 /* A stop asked for: pass it on once it can take effect. */
@@ -270,7 +276,9 @@ static void read_notify(void)
 {
 	char buf[4096], ctl[CMSG_SPACE(sizeof(struct ucred))];
 	struct iovec iov = { buf, sizeof(buf) - 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
+	};
 	struct cmsghdr *cm;
 	ssize_t n = recvmsg(sv.nsock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	pid_t sender = 0;
@@ -390,7 +398,8 @@ static int run_once(int again)
 	memcpy(sa.sun_path + 1, sv.notify + 1, strlen(sv.notify) - 1);
 	if ((sv.nsock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    setsockopt(sv.nsock, SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int)) < 0 ||
-	    bind(sv.nsock, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sv.notify))) < 0)
+	    bind(sv.nsock, (struct sockaddr *)&sa,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sv.notify))) < 0)
 		die_sys(EXIT_FAIL, "make notify socket", sv.notify);
 	if (pipe2(p, O_CLOEXEC) < 0 || fcntl(p[0], F_SETFL, O_NONBLOCK) < 0)
 		die_sys(EXIT_FAIL, "make log pipe", NULL);
@@ -430,7 +439,9 @@ static int run_once(int again)
 	sv.child = pid;
 	status_write("starting");
 	for (;;) {
-		struct pollfd f[3] = { { sv.sfd, POLLIN, 0 }, { sv.nsock, POLLIN, 0 }, { sv.pipe, POLLIN, 0 } };
+		struct pollfd f[3] = { { sv.sfd, POLLIN, 0 },
+				       { sv.nsock, POLLIN, 0 },
+				       { sv.pipe, POLLIN, 0 } };
 		long long t = -1, now = now_ms();
 		struct signalfd_siginfo si;
 
@@ -592,7 +603,8 @@ int container_supervise_main(int argc, char **argv)
 		for (int i = 0; flock(lock, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK && i < 20; i++)
 			usleep(1000);
 		if (flock(lock, LOCK_EX | LOCK_NB) < 0)
-			die_err(EXIT_FAIL, "lock", l, errno, errno == EWOULDBLOCK ? "another supervisor runs it" : NULL);
+			die_err(EXIT_FAIL, "lock", l, errno,
+				errno == EWOULDBLOCK ? "another supervisor runs it" : NULL);
 		free(l);
 	}
 	if ((e = getenv("NOTIFY_SOCKET")) && *e) {
@@ -619,7 +631,8 @@ int container_supervise_main(int argc, char **argv)
 		long long t = now_ms();
 
 		if (n >= START_BURST && t - starts[n % START_BURST] < START_WINDOW_MS) {
-			warn_msg("%s: %d starts within %d s: given up", sv.name, START_BURST, START_WINDOW_MS / 1000);
+			warn_msg("%s: %d starts within %d s: given up", sv.name, START_BURST,
+				 START_WINDOW_MS / 1000);
 			rc = EXIT_FAIL;
 			break;
 		}

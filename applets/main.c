@@ -23,6 +23,7 @@ static const struct applet {
 };
 #define N_APPLETS (sizeof(applets) / sizeof(applets[0]))
 
+/* clang-format off */
 static const char ncbox_usage[] =
 	"Usage: ncbox APPLET [ARGS...]\n"
 	"       APPLET [ARGS...]            (through a symlink named after the applet)\n"
@@ -39,6 +40,7 @@ static const char ncbox_usage[] =
 	"Exit codes: 0 ok, 1 failure, 2 usage, 3 bad configuration, 4 missing capability,\n"
 	"5 no such container, 6 container exists (nixos-container), 126 program not\n"
 	"executable, 127 unknown applet or program not found.\n";
+/* clang-format on */
 
 static const struct applet *find_applet(const char *name)
 {

@@ -118,7 +118,7 @@ const char *addr_format(const struct ipaddr *a, char *buf, size_t len)
 int addr_usable(const struct ipaddr *a, const char **why)
 {
 	const unsigned char *b = a->bytes;
-	static const unsigned char zero[16], one[16] = {[15] = 1};
+	static const unsigned char zero[16], one[16] = { [15] = 1 };
 
 	if (a->prefix == 0)
 		return fail(why, "a /0 prefix covers every address");

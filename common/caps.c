@@ -92,8 +92,8 @@ int caps_set_exact(const uint64_t s[CAPS_N], const char **where)
 		if (s[CAPS_AMB] >> v & 1 && cap_set_ambient(v, CAP_SET) < 0)
 			goto out;
 	*where = "effective and permitted sets";
-	if (flag_set(c, CAP_EFFECTIVE, s[CAPS_EFF], max) < 0 || flag_set(c, CAP_PERMITTED, s[CAPS_PRM], max) < 0 ||
-	    cap_set_proc(c) < 0)
+	if (flag_set(c, CAP_EFFECTIVE, s[CAPS_EFF], max) < 0 ||
+	    flag_set(c, CAP_PERMITTED, s[CAPS_PRM], max) < 0 || cap_set_proc(c) < 0)
 		goto out;
 	r = 0;
 out:

@@ -105,7 +105,7 @@ static void merge(struct conf *c, struct conf *t)
 	free(t->keys.v);
 	free(t->vals.v);
 	free(t->warnings.v);
-	*t = (struct conf){0};
+	*t = (struct conf){ 0 };
 }
 
 /* Append K and V (NK, NV bytes kept) to C; an invalid key is ignored with a warning, as
@@ -130,7 +130,7 @@ static void push(struct conf *c, const char *where, unsigned int line, char *k, 
 
 int envfile_parse(struct conf *c, const char *where, const char *buf, size_t len, char *err, size_t errlen)
 {
-	struct conf t = {0};
+	struct conf t = { 0 };
 	/* kend, vend: the lengths without trailing blanks (systemd's last_*_whitespace) */
 	size_t i, l, nk = 0, kend = 0, nv = 0, vend = 0;
 	unsigned int line = 1, kline = 1, qline = 1;
@@ -298,7 +298,8 @@ out:
 	return rc;
 }
 
-int envfile_scan(const char *buf, size_t len, const char *const *keys, size_t n, const char **vals, size_t *vlen)
+int envfile_scan(const char *buf, size_t len, const char *const *keys, size_t n, const char **vals,
+		 size_t *vlen)
 {
 	const char *l = buf, *end = buf + len, *eq, *e;
 	size_t kl[16];
@@ -325,7 +326,8 @@ int envfile_scan(const char *buf, size_t len, const char *const *keys, size_t n,
 		if (!(eq = memchr(l, '=', (size_t)(e - l))) || eq == l || (*l >= '0' && *l <= '9'))
 			return -1;
 		for (const char *p = l; p < eq; p++)
-			if (!(*p == '_' || (*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')))
+			if (!(*p == '_' || (*p >= '0' && *p <= '9') ||
+			      ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')))
 				return -1;
 		/* a plain value: printable ASCII, no blank, quote or backslash */
 		for (const char *p = eq + 1; p < e; p++)

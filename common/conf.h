@@ -10,8 +10,8 @@
 #define CONF_MAX_SIZE (1024 * 1024) /* a larger env file is refused */
 
 struct conf {
-	char *path;          /* the file read, or NULL */
-	struct strv keys;    /* valid assignments, in file order; a repeated key keeps its last value */
+	char *path;	  /* the file read, or NULL */
+	struct strv keys; /* valid assignments, in file order; a repeated key keeps its last value */
 	struct strv vals;
 	struct strv warnings; /* "FILE:LINE: invalid key 'K', ignored" and the like */
 };
@@ -28,7 +28,8 @@ int envfile_parse(struct conf *c, const char *where, const char *buf, size_t len
  * envfile_parse() would find just that. VALS[i] (VLEN[i] bytes, into BUF) gets the last
  * value of KEYS[i] (N keys), NULL when unset. 0, or -1 when a line is not that simple:
  * then envfile_parse() is the one to read it. */
-int envfile_scan(const char *buf, size_t len, const char *const *keys, size_t n, const char **vals, size_t *vlen);
+int envfile_scan(const char *buf, size_t len, const char *const *keys, size_t n, const char **vals,
+		 size_t *vlen);
 
 /* Read and parse PATH: warnings are printed, an error is printed as one line. Returns 0,
  * or -1 (errno ENOENT when the file does not exist; nothing printed then). */
@@ -56,12 +57,12 @@ const char *nix_state_dir(void);
 
 /* Where a container's things are, each made from its NAME and the dirs above (malloc'd). */
 struct ct_paths {
-	char *conf, *journal;  /* CONF_DIR/NAME.conf; .NAME.creating: a create under way or dead */
-	char *root, *run_root; /* STATE_DIR/NAME; RUN_DIR/NAME, an ephemeral container's */
+	char *conf, *journal;	/* CONF_DIR/NAME.conf; .NAME.creating: a create under way or dead */
+	char *root, *run_root;	/* STATE_DIR/NAME; RUN_DIR/NAME, an ephemeral container's */
 	char *profile, *system; /* NIX/profiles/per-container/NAME, and its system link */
-	char *gcroots;         /* NIX/gcroots/per-container/NAME */
-	char *state, *log;     /* RUN_DIR/KEY/ and its log: container-supervise's (container_key) */
-	char *nixos_config;    /* ROOT/etc/nixos/configuration.nix */
+	char *gcroots;		/* NIX/gcroots/per-container/NAME */
+	char *state, *log;	/* RUN_DIR/KEY/ and its log: container-supervise's (container_key) */
+	char *nixos_config;	/* ROOT/etc/nixos/configuration.nix */
 };
 /* P for NAME; what P held before is freed. */
 void ct_paths_set(struct ct_paths *p, const char *name);

@@ -106,8 +106,9 @@ int confine_read(pid_t pid, struct confine *c, const char **where)
 		r = read_filters(pid, c);
 		/* the kernel hands filters only to a tracer without one, and with C/R built in */
 		snprintf(path, sizeof(path), "seccomp filters of PID %d%s", (int)pid,
-			 errno == EACCES ? " (ncbox is under a filter itself)" :
-			 errno == EINVAL ? " (no CONFIG_CHECKPOINT_RESTORE)" : "");
+			 errno == EACCES   ? " (ncbox is under a filter itself)"
+			 : errno == EINVAL ? " (no CONFIG_CHECKPOINT_RESTORE)"
+					   : "");
 	}
 out:
 	free(st);

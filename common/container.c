@@ -134,8 +134,10 @@ static int veth_field(struct veth *v, const char *f, size_t len, char *err, size
 	}
 	free(val);
 	val = xstrndup(f, klen);
-	msgf(err, errlen, "unknown key '%s' (known: hostBridge, hostAddress, hostAddress6, "
-	     "localAddress, localAddress6)", msg_esc(val));
+	msgf(err, errlen,
+	     "unknown key '%s' (known: hostBridge, hostAddress, hostAddress6, "
+	     "localAddress, localAddress6)",
+	     msg_esc(val));
 	free(val);
 	return -1;
 }
@@ -198,13 +200,12 @@ int veths_parse(const char *s, struct veth **out, size_t *n, char *err, size_t e
 		}
 		p = end;
 		continue;
-bad:
-		{
-			char *entry = xstrndup(p, len);
+	bad : {
+		char *entry = xstrndup(p, len);
 
-			msgf(err, errlen, "entry '%s': %s", msg_esc(entry), msg);
-			free(entry);
-		}
+		msgf(err, errlen, "entry '%s': %s", msg_esc(entry), msg);
+		free(entry);
+	}
 		veths_free(v, nv);
 		return -1;
 	}
@@ -302,8 +303,8 @@ static void addr_check(const char *pre, const char *key, const char *val, const 
 	char buf[64];
 
 	if (addr_set(a) && addr_usable(a, &why) < 0)
-		die(EXIT_CONFIG, "%s%s '%s': %s", pre, key, val ? msg_esc(val) : addr_format(a, buf, sizeof(buf)),
-		    why);
+		die(EXIT_CONFIG, "%s%s '%s': %s", pre, key,
+		    val ? msg_esc(val) : addr_format(a, buf, sizeof(buf)), why);
 }
 
 static void addr_key(const struct conf *c, const char *key, int family, struct ipaddr *a)
@@ -338,8 +339,10 @@ void netconf_load(struct netconf *nc, const struct conf *c, const char *name)
 	/* Each is a default route in the container: `ip` refuses the second one with "File
 	 * exists", and the scripts' init stops there; say so before anything changes. */
 	if (nc->host4.family == AF_INET6 && addr_set(&nc->host6))
-		die(EXIT_CONFIG, "HOST_ADDRESS6 '%s': HOST_ADDRESS is IPv6 too, and a container has "
-		    "one IPv6 default route", msg_esc(conf_get(c, "HOST_ADDRESS6")));
+		die(EXIT_CONFIG,
+		    "HOST_ADDRESS6 '%s': HOST_ADDRESS is IPv6 too, and a container has "
+		    "one IPv6 default route",
+		    msg_esc(conf_get(c, "HOST_ADDRESS6")));
 	v = conf_get(c, "LOCAL_MAC_ADDRESS");
 	if (v && *v) {
 		if (mac_parse(v, nc->mac, &why) < 0)
@@ -354,7 +357,8 @@ void netconf_load(struct netconf *nc, const struct conf *c, const char *name)
 
 		snprintf(err, sizeof(err), "EXTRA_VETHS: veth '%s': ", e->name);
 		for (size_t k = 0; k < sizeof(veth_keys) / sizeof(veth_keys[0]); k++)
-			addr_check(err, veth_keys[k].key, NULL, (const void *)((const char *)e + veth_keys[k].off));
+			addr_check(err, veth_keys[k].key, NULL,
+				   (const void *)((const char *)e + veth_keys[k].off));
 	}
 }
 
@@ -389,7 +393,8 @@ int net_add(struct nl *nl, int idx, const struct ipaddr *a, int route, char *ste
 	char buf[64];
 	int err;
 
-	if (!addr_set(a) || (route ? nl_route_add(nl, idx, a) : nl_addr_add(nl, idx, a)) == 0 || errno == EEXIST)
+	if (!addr_set(a) || (route ? nl_route_add(nl, idx, a) : nl_addr_add(nl, idx, a)) == 0 ||
+	    errno == EEXIST)
 		return 0;
 	err = errno;
 	snprintf(step, len, "add %s %s", route ? "route" : "address", addr_format(a, buf, sizeof(buf)));

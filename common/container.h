@@ -6,7 +6,7 @@
 #include "conf.h"
 #include "net.h"
 
-#define NAME_MAX_LEN 64  /* a machine name is a host name: nspawn and machined allow 64 */
+#define NAME_MAX_LEN 64 /* a machine name is a host name: nspawn and machined allow 64 */
 #define IFNAME_MAX_LEN 15
 
 /* A container name: [A-Za-z0-9_-], not starting with '-', 1..NAME_MAX_LEN bytes.
@@ -30,19 +30,19 @@ static inline int addr_set(const struct ipaddr *a)
 
 struct veth {
 	char *name;
-	char *host_bridge;        /* NULL when none */
+	char *host_bridge;			    /* NULL when none */
 	struct ipaddr host4, host6, local4, local6; /* as in netconf; family 0 when unset */
 };
 
 struct netconf {
-	char *ve, *vb;            /* "ve-NAME" and "vb-NAME" (altnames when NAME is long) */
-	const char *host_bridge;  /* HOST_BRIDGE, NULL when unset or empty */
+	char *ve, *vb;		 /* "ve-NAME" and "vb-NAME" (altnames when NAME is long) */
+	const char *host_bridge; /* HOST_BRIDGE, NULL when unset or empty */
 	/* HOST_ADDRESS, LOCAL_ADDRESS (4: either family, as the module writes them) and the
 	 * IPv6-only HOST_ADDRESS6, LOCAL_ADDRESS6; each usable (addr_usable) or unset */
 	struct ipaddr host4, host6, local4, local6;
 	int has_mac;
-	unsigned char mac[6];     /* LOCAL_MAC_ADDRESS */
-	struct veth *veths;       /* EXTRA_VETHS */
+	unsigned char mac[6]; /* LOCAL_MAC_ADDRESS */
+	struct veth *veths;   /* EXTRA_VETHS */
 	size_t n_veths;
 };
 

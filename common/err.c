@@ -71,10 +71,9 @@ void warn_err(const char *step, const char *obj, int err, const char *detail)
 {
 	int has_detail = detail && *detail;
 
-	warn_msg("%s%s%s%s%s%s%s%s", step, obj ? ": " : "", obj ? obj : "",
-	    err ? ": " : "", err ? strerror(err) : "",
-	    has_detail ? (err ? " (" : ": ") : "", has_detail ? detail : "",
-	    has_detail && err ? ")" : "");
+	warn_msg("%s%s%s%s%s%s%s%s", step, obj ? ": " : "", obj ? obj : "", err ? ": " : "",
+		 err ? strerror(err) : "", has_detail ? (err ? " (" : ": ") : "", has_detail ? detail : "",
+		 has_detail && err ? ")" : "");
 }
 
 noreturn void die_err(int code, const char *step, const char *obj, int err, const char *detail)
@@ -109,7 +108,7 @@ noreturn void die_usage(const char *fmt, ...)
  * utf8_encoded_valid_unichar(): overlong forms, surrogates and noncharacters are invalid. */
 size_t utf8_seq(const unsigned char *p, size_t left)
 {
-	static const unsigned int min[] = {0, 0, 0x80, 0x800, 0x10000};
+	static const unsigned int min[] = { 0, 0, 0x80, 0x800, 0x10000 };
 	unsigned int u;
 	size_t n, i;
 

@@ -72,7 +72,8 @@ int mkdir_p(const char *path, mode_t mode)
 static int fsync_dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
-	char *dir = slash ? (slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path))) : xstrdup(".");
+	char *dir =
+	    slash ? (slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path))) : xstrdup(".");
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
 
 	free(dir);
@@ -109,7 +110,8 @@ static int rename_noreplace(const char *from, const char *to)
 int write_atomic(const char *path, const char *data, size_t len, mode_t mode, int noreplace)
 {
 	const char *slash = strrchr(path, '/');
-	char *tmp = NULL, *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	char *tmp = NULL,
+	     *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
 	/* a new file without a name, linked in once complete: a kill leaves nothing behind */
 	int fd = noreplace ? open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600) : -1, e;
 	size_t off = 0;
@@ -514,7 +516,8 @@ int open_in_root(const char *root, const char *path, int flags)
 }
 
 /* Die on STEP of BASE/REL (its first N bytes), with ERR or DETAIL. */
-static noreturn void die_path(const char *step, const char *base, const char *rel, int n, int err, const char *detail)
+static noreturn void die_path(const char *step, const char *base, const char *rel, int n, int err,
+			      const char *detail)
 {
 	char *show = xasprintf("%s%s%.*s", base, *base ? "/" : "", n, rel);
 	const char *e = msg_esc(show);
@@ -525,7 +528,8 @@ static noreturn void die_path(const char *step, const char *base, const char *re
 
 int make_dir(int at, const char *base, const char *rel, mode_t mode, int flags)
 {
-	int follow = flags & MD_FOLLOW, oflags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
+	int follow = flags & MD_FOLLOW,
+	    oflags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
 	char *p, *c, *next;
 	int fd, err, link = 0;
 	struct stat st;

@@ -53,14 +53,17 @@ static int configure(struct nl *nl, const char *ifname, const struct ipaddr *a[4
 int hostnet_up(struct nl *nl, const struct netconf *nc)
 {
 	if (netconf_any_address(nc) && !nc->host_bridge &&
-	    configure(nl, nc->ve, (const struct ipaddr *[4]){ &nc->host4, &nc->host6, &nc->local4, &nc->local6 }) < 0)
+	    configure(nl, nc->ve,
+		      (const struct ipaddr *[4]){ &nc->host4, &nc->host6, &nc->local4, &nc->local6 }) < 0)
 		return -1;
 	for (size_t i = 0; i < nc->n_veths; i++) {
 		const struct veth *v = &nc->veths[i];
 		int idx, br;
 
 		if (!v->host_bridge) {
-			if (configure(nl, v->name, (const struct ipaddr *[4]){ &v->host4, &v->host6, &v->local4, &v->local6 }) < 0)
+			if (configure(nl, v->name,
+				      (const struct ipaddr *[4]){ &v->host4, &v->host6, &v->local4,
+								  &v->local6 }) < 0)
 				return -1;
 			continue;
 		}

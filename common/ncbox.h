@@ -11,14 +11,14 @@
 
 /* Exit codes, named once here and listed in the README. */
 enum {
-	EXIT_FAIL = 1,       /* a step failed (the kernel or libc said no) */
-	EXIT_USAGE = 2,      /* bad command line */
-	EXIT_CONFIG = 3,     /* bad configuration: env file, key, value, name */
-	EXIT_PERM = 4,       /* a capability the applet needs is missing */
+	EXIT_FAIL = 1,	      /* a step failed (the kernel or libc said no) */
+	EXIT_USAGE = 2,	      /* bad command line */
+	EXIT_CONFIG = 3,      /* bad configuration: env file, key, value, name */
+	EXIT_PERM = 4,	      /* a capability the applet needs is missing */
 	EXIT_NOCONTAINER = 5, /* nixos-container: no such container (no NAME.conf) */
-	EXIT_EXISTS = 6,     /* nixos-container create: the container exists already */
-	EXIT_NOEXEC = 126,   /* a program to chainload could not be executed */
-	EXIT_NOTFOUND = 127, /* unknown applet, or a program to run is missing */
+	EXIT_EXISTS = 6,      /* nixos-container create: the container exists already */
+	EXIT_NOEXEC = 126,    /* a program to chainload could not be executed */
+	EXIT_NOTFOUND = 127,  /* unknown applet, or a program to run is missing */
 };
 
 /* err.c: every message is "APPLET: STEP: OBJECT: REASON". */
@@ -59,10 +59,10 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 struct strv {
-	char **v;   /* NULL-terminated once it holds anything */
+	char **v; /* NULL-terminated once it holds anything */
 	size_t n, cap;
 };
-void strv_push(struct strv *sv, char *s);          /* takes ownership */
+void strv_push(struct strv *sv, char *s); /* takes ownership */
 void strv_pushf(struct strv *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strv_free(struct strv *sv);
 

@@ -5,9 +5,9 @@
 #include <stddef.h>
 
 struct ipaddr {
-	int family;               /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	unsigned char bytes[16];
-	int prefix;               /* -1 when none was given */
+	int prefix; /* -1 when none was given */
 };
 
 /* Parse "ADDR" or "ADDR/PREFIX". FAMILY is AF_INET, AF_INET6 or AF_UNSPEC (either).

@@ -93,7 +93,8 @@ struct nl *nl_open_link_events(void)
 
 int nl_wait_events(struct nl *nl, int timeout_ms, int fd)
 {
-	struct pollfd p[2] = {{.fd = mnl_socket_get_fd(nl->sock), .events = POLLIN}, {.fd = fd, .events = POLLIN}};
+	struct pollfd p[2] = { { .fd = mnl_socket_get_fd(nl->sock), .events = POLLIN },
+			       { .fd = fd, .events = POLLIN } };
 	int r = poll(p, 2, timeout_ms), got = 0;
 
 	if (r <= 0)
@@ -149,8 +150,7 @@ static int cb_error(const struct nlmsghdr *nlh, void *data)
 		{
 			if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
 			    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-				snprintf(r->nl->why, sizeof(r->nl->why), "%s",
-					 mnl_attr_get_str(attr));
+				snprintf(r->nl->why, sizeof(r->nl->why), "%s", mnl_attr_get_str(attr));
 		}
 	}
 	if (!err->error)
@@ -173,13 +173,17 @@ static int cb_data(const struct nlmsghdr *nlh, void *data)
 	if (r->kind)
 		mnl_attr_for_each(a, nlh, sizeof(*ifi))
 		{
-			if (mnl_attr_get_type(a) != IFLA_LINKINFO || mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
+			if (mnl_attr_get_type(a) != IFLA_LINKINFO ||
+			    mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
 				continue;
 			mnl_attr_for_each_nested(k, a)
 			{
-				if (mnl_attr_get_type(k) == IFLA_INFO_KIND && mnl_attr_validate(k, MNL_TYPE_STRING) == 0)
-					snprintf(r->kind, r->kindlen, "%.*s", (int)strnlen(mnl_attr_get_str(k),
-						 mnl_attr_get_payload_len(k)), mnl_attr_get_str(k));
+				if (mnl_attr_get_type(k) == IFLA_INFO_KIND &&
+				    mnl_attr_validate(k, MNL_TYPE_STRING) == 0)
+					snprintf(
+					    r->kind, r->kindlen, "%.*s",
+					    (int)strnlen(mnl_attr_get_str(k), mnl_attr_get_payload_len(k)),
+					    mnl_attr_get_str(k));
 			}
 		}
 	return MNL_CB_OK;
@@ -189,8 +193,8 @@ static int cb_data(const struct nlmsghdr *nlh, void *data)
  * ifindex of a link reply (0 when there was none). */
 static int nl_talk_r(struct nl *nl, struct nlmsghdr *nlh, struct reply *rp)
 {
-	static mnl_cb_t ctl[NLMSG_ERROR + 1] = {[NLMSG_ERROR] = cb_error};
-	struct reply r = rp ? *rp : (struct reply){0};
+	static mnl_cb_t ctl[NLMSG_ERROR + 1] = { [NLMSG_ERROR] = cb_error };
+	struct reply r = rp ? *rp : (struct reply){ 0 };
 	unsigned int seq = ++nl->seq;
 	ssize_t n;
 	int ret;
@@ -246,7 +250,7 @@ static struct nlmsghdr *link_req(struct nl *nl, uint16_t type, int ifindex, stru
 int nl_link_kind(struct nl *nl, const char *name, char *kind, size_t kindlen)
 {
 	size_t len = name ? strlen(name) : 0;
-	struct reply r = {.kind = kind, .kindlen = kindlen};
+	struct reply r = { .kind = kind, .kindlen = kindlen };
 	struct nlmsghdr *nlh;
 	int ifindex;
 
@@ -264,9 +268,9 @@ int nl_link_kind(struct nl *nl, const char *name, char *kind, size_t kindlen)
 	ifindex = nl_talk_r(nl, nlh, &r);
 	if (ifindex < 0 && errno == ENODEV && len >= IFNAMSIZ && !nl->why[0])
 		return nl_fail_why(nl, ENODEV,
-			       "no interface has the altname %s "
-			       "(names over %d bytes exist only as altnames)",
-			       name, IFNAMSIZ - 1);
+				   "no interface has the altname %s "
+				   "(names over %d bytes exist only as altnames)",
+				   name, IFNAMSIZ - 1);
 	if (!ifindex)
 		return nl_fail_why(nl, ENODEV, "no link in the kernel's reply");
 	return ifindex;
@@ -296,7 +300,7 @@ int nl_link_rename(struct nl *nl, int ifindex, const char *newname)
 		return nl_fail_why(nl, EINVAL, "empty interface name");
 	if (len >= IFNAMSIZ)
 		return nl_fail_why(nl, EINVAL, "interface name %s is longer than %d bytes", newname,
-			       IFNAMSIZ - 1);
+				   IFNAMSIZ - 1);
 	nlh = link_req(nl, RTM_NEWLINK, ifindex, NULL);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, newname);
 	return nl_talk(nl, nlh) < 0 ? -1 : 0;

@@ -50,7 +50,8 @@ char *find_program(const char *name)
 	for (p = path;; p = end + 1) {
 		end = strchrnul(p, ':');
 		/* an empty entry is the current directory, as for execvp */
-		char *cand = end == p ? xasprintf("./%s", name) : xasprintf("%.*s/%s", (int)(end - p), p, name);
+		char *cand =
+		    end == p ? xasprintf("./%s", name) : xasprintf("%.*s/%s", (int)(end - p), p, name);
 
 		if (executable(cand) == 0)
 			return cand;
@@ -94,7 +95,8 @@ pid_t spawn(char *const argv[], int out, int quiet)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(EXIT_FAIL);
-		if ((out >= 0 && dup2(out, 1) < 0) || (quiet == 1 && dup2(null, 1) < 0) || (quiet && dup2(null, 2) < 0))
+		if ((out >= 0 && dup2(out, 1) < 0) || (quiet == 1 && dup2(null, 1) < 0) ||
+		    (quiet && dup2(null, 2) < 0))
 			_exit(EXIT_FAIL);
 		execvp(argv[0], argv);
 		err = errno;

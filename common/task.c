@@ -357,7 +357,7 @@ static const struct {
 	int type;
 } ns_kinds[NS_COUNT] = {
 	{ "user", CLONE_NEWUSER }, { "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC },
-	{ "uts", CLONE_NEWUTS },   { "net", CLONE_NEWNET },       { "pid", CLONE_NEWPID },
+	{ "uts", CLONE_NEWUTS },   { "net", CLONE_NEWNET },	  { "pid", CLONE_NEWPID },
 	{ "time", CLONE_NEWTIME }, { "mnt", CLONE_NEWNS },
 };
 

@@ -37,7 +37,7 @@ int cg_open_procs_of(pid_t pid, int *fds, int max, char **where);
 /* The namespaces of a process that differ from the caller's, and its root directory. */
 #define NS_COUNT 8
 struct ns_set {
-	int fd[NS_COUNT]; /* in the order they are entered; -1 when shared with the caller */
+	int fd[NS_COUNT];  /* in the order they are entered; -1 when shared with the caller */
 	int own[NS_COUNT]; /* the caller's own pid and time namespaces, to go back to */
 	int root;
 };

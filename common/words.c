@@ -7,7 +7,7 @@
 
 int split_words(const char *s, struct strv *out, const char **why)
 {
-	struct strv t = {0};
+	struct strv t = { 0 };
 	char *buf = xmalloc(strlen(s) + 1), *w = buf;
 	const char *msg;
 	int in = 0; /* inside a word: "" alone still makes one */

@@ -62,8 +62,8 @@ static const struct opt *find_opt(const char *name, size_t len, int dashes, char
 		if (!opts[i].name[len])
 			return &opts[i];
 		if (hit) {
-			msgf(err, errlen, "option '%s' is ambiguous (--%s, --%s, ...)", msg_esc(given), hit->name,
-			      opts[i].name);
+			msgf(err, errlen, "option '%s' is ambiguous (--%s, --%s, ...)", msg_esc(given),
+			     hit->name, opts[i].name);
 			return NULL;
 		}
 		hit = &opts[i];
@@ -89,7 +89,8 @@ static int timeout_ms(const char *v)
 	return (int)(sec * 1000 + ms);
 }
 
-int nc_args_parse(struct nc_args *a, const struct nc_cmd *cmds, int argc, char **argv, char *err, size_t errlen)
+int nc_args_parse(struct nc_args *a, const struct nc_cmd *cmds, int argc, char **argv, char *err,
+		  size_t errlen)
 {
 	int dashdash = 0;
 
@@ -111,14 +112,16 @@ int nc_args_parse(struct nc_args *a, const struct nc_cmd *cmds, int argc, char *
 		if (arg[1] != '-') {
 			char e[16] = "";
 
-			if (!find_opt(arg + 1, strcspn(arg + 1, "="), 1, e, sizeof(e)) && !strncmp(e, "unknown", 7)) {
+			if (!find_opt(arg + 1, strcspn(arg + 1, "="), 1, e, sizeof(e)) &&
+			    !strncmp(e, "unknown", 7)) {
 				strv_push(&a->args, arg);
 				continue;
 			}
 		}
 		name = arg + (arg[1] == '-' ? 2 : 1);
 		eq = strchr(name, '=');
-		if (!(op = find_opt(name, eq ? (size_t)(eq - name) : strlen(name), (int)(name - arg), err, errlen)))
+		if (!(op = find_opt(name, eq ? (size_t)(eq - name) : strlen(name), (int)(name - arg), err,
+				    errlen)))
 			return EXIT_USAGE;
 		if (op->kind == O_HELP)
 			return a->help = 1, 0;
@@ -143,7 +146,8 @@ int nc_args_parse(struct nc_args *a, const struct nc_cmd *cmds, int argc, char *
 			break;
 		case O_TIMEOUT:
 			if ((a->timeout_ms = timeout_ms(val)) < 0)
-				return usage(err, errlen, "--timeout '%s': not a number of seconds (0-86400)", msg_esc(val));
+				return usage(err, errlen, "--timeout '%s': not a number of seconds (0-86400)",
+					     msg_esc(val));
 			break;
 		case O_NIX1:
 			strv_pushf(&a->nix, "--%s", op->name);
@@ -180,11 +184,11 @@ int nc_args_operands(struct nc_args *a, char *err, size_t errlen)
 	if (n > c->max)
 		return usage(err, errlen, "too many operands: '%s'", msg_esc(a->args.v[c->max + 1]));
 	if (n < c->min)
-		return usage(err, errlen, "%s needs a COMMAND: nixos-container %s NAME -- COMMAND [ARGS...]", c->name,
-			     c->name);
+		return usage(err, errlen, "%s needs a COMMAND: nixos-container %s NAME -- COMMAND [ARGS...]",
+			     c->name, c->name);
 	if (name_check(a->args.v[1], &why) < 0) {
 		msgf(err, errlen, "%s: '%s': %s%s", c->name, msg_esc(a->args.v[1]),
-			 strncmp(why, "invalid container name", 22) ? "invalid container name: " : "", why);
+		     strncmp(why, "invalid container name", 22) ? "invalid container name: " : "", why);
 		return EXIT_CONFIG;
 	}
 	a->name = a->args.v[1];
@@ -215,13 +219,16 @@ int nc_create_check(const struct nc_args *a, char *err, size_t errlen)
 	if (!a->host_address != !a->local_address)
 		return usage(err, errlen, "With --host-address set, --local-address is required as well!");
 	if (a->config && a->config_file)
-		return usage(err, errlen, "--config and --config-file are mutually incompatible. "
-					  "Please define one or the other, but not both");
+		return usage(err, errlen,
+			     "--config and --config-file are mutually incompatible. "
+			     "Please define one or the other, but not both");
 	if (a->system_path && (a->config || a->config_file || a->flake))
-		return usage(err, errlen, "--system-path goes with none of --config, --config-file and --flake");
+		return usage(err, errlen,
+			     "--system-path goes with none of --config, --config-file and --flake");
 	if (a->host_network && (a->host_address || a->bridge || a->port))
-		return usage(err, errlen, "--use-host-network goes with none of --host-address, --local-address, "
-					  "--bridge and --port");
+		return usage(err, errlen,
+			     "--use-host-network goes with none of --host-address, --local-address, "
+			     "--bridge and --port");
 	if (a->bridge && ifname_check(a->bridge, &why) < 0)
 		return usage(err, errlen, "--bridge '%s': %s", msg_esc(a->bridge), why);
 	if (a->port && ports_parse(a->port, &ports, msg, sizeof(msg)) < 0)
@@ -237,7 +244,8 @@ char *env_value(const char *v)
 	size_t n = strlen(v), i;
 	char *q, *d;
 
-	if (n && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+.,:/@%=#?&~") == n &&
+	if (n &&
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+.,:/@%=#?&~") == n &&
 	    v[0] != '#')
 		return xstrdup(v);
 	q = d = xmalloc(2 * n + 3);

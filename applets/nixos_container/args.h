@@ -1,6 +1,6 @@
 /* nixos-container's command line, parsed and checked without exiting, so that the applet
- * and tests/fuzz/fuzz_nc_args.c run the same code (and the same command table). Each step returns 0, or an exit code
- * (EXIT_USAGE, EXIT_CONFIG) with the message in ERR; the applet dies with it. */
+ * and tests/fuzz/fuzz_nc_args.c run the same code (and the same command table). Each step returns 0, or an
+ * exit code (EXIT_USAGE, EXIT_CONFIG) with the message in ERR; the applet dies with it. */
 #ifndef NC_ARGS_H
 #define NC_ARGS_H
 
@@ -22,7 +22,7 @@ extern const struct nc_cmd nc_cmds[];
 
 struct nc_args {
 	const struct nc_cmd *cmd; /* the command's row */
-	const char *name;         /* NAME once nc_args_operands() took it */
+	const char *name;	  /* NAME once nc_args_operands() took it */
 	int help, ensure_unique, auto_start, host_network, json, timeout_ms; /* -1: no --timeout */
 	const char *bridge, *port, *system_path, *nixos_path, *config, *config_file;
 	const char *host_address, *local_address, *flake, *signal;
@@ -33,7 +33,8 @@ struct nc_args {
 /* Options anywhere before `--` (--opt V, --opt=V, -opt, abbreviated while unambiguous),
  * then the command, a row of CMDS. --help stops there: A->help set, 0. A is cleared
  * first. */
-int nc_args_parse(struct nc_args *a, const struct nc_cmd *cmds, int argc, char **argv, char *err, size_t errlen);
+int nc_args_parse(struct nc_args *a, const struct nc_cmd *cmds, int argc, char **argv, char *err,
+		  size_t errlen);
 /* The operands the command's row allows, and NAME (name_check()): then A->name is set. */
 int nc_args_operands(struct nc_args *a, char *err, size_t errlen);
 /* create's checks of what was given, all before anything is made (addresses in use are

@@ -60,8 +60,8 @@ static struct strv confs;
 
 static void read_used(void)
 {
-	static const char *const keys[] = { "HOST_ADDRESS", "LOCAL_ADDRESS", "HOST_ADDRESS6", "LOCAL_ADDRESS6",
-					    "EXTRA_VETHS" };
+	static const char *const keys[] = { "HOST_ADDRESS", "LOCAL_ADDRESS", "HOST_ADDRESS6",
+					    "LOCAL_ADDRESS6", "EXTRA_VETHS" };
 	int dfd = open(config_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	static struct confbuf b; /* reachable when a check exits */
 	const char *v[5];
@@ -164,9 +164,10 @@ static void check_name_for_create(const char *name)
 	if (machine_name_check(name, &why) < 0)
 		die(EXIT_CONFIG, "container name '%s': %s", msg_esc(name), why);
 	if (strlen(name) > 11 && !kernel_has_altnames())
-		die(EXIT_CONFIG, "container name '%s' is too long (over 11 characters needs interface altnames, "
-				  "Linux 5.8 or later)",
-		     msg_esc(name));
+		die(EXIT_CONFIG,
+		    "container name '%s' is too long (over 11 characters needs interface altnames, "
+		    "Linux 5.8 or later)",
+		    msg_esc(name));
 }
 
 int cmd_create(void)
@@ -209,7 +210,8 @@ int cmd_create(void)
 	if (!o.host_network) {
 		read_used();
 		if (o.host_address) {
-			if (check_given("host-address", o.host_address) == check_given("local-address", o.local_address))
+			if (check_given("host-address", o.host_address) ==
+			    check_given("local-address", o.local_address))
 				die_usage("--host-address and --local-address are the same address");
 			snprintf(host, sizeof(host), "%s", o.host_address);
 			snprintf(local, sizeof(local), "%s", o.local_address);
@@ -245,7 +247,8 @@ int cmd_create(void)
 	}
 	mkdir_made(p.profile, 0755);
 	if (profile_linked())
-		create_failed("make %s: not a directory of its own (a symlink is not followed)", msg_esc(p.profile));
+		create_failed("make %s: not a directory of its own (a symlink is not followed)",
+			      msg_esc(p.profile));
 	if (o.flake && build_flake(o.flake, &sys, why, sizeof(why)))
 		create_failed("%s", why);
 	if (sys || o.system_path) {

@@ -54,7 +54,8 @@ static void sv_read(struct sv *s, const char *dir)
 	s->dir = xstrdup(dir);
 	s->cg[0] = v2 ? xasprintf("%s/ncbox/%s", v2, key) : NULL;
 	s->cg[1] = v1 ? xasprintf("%s/ncbox/%s", v1, key) : NULL;
-	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK && (buf = read_file(f, 4096, NULL))) {
+	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK &&
+	    (buf = read_file(f, 4096, NULL))) {
 		struct conf c = { 0 };
 		char err[256];
 		const char *v;
@@ -117,13 +118,15 @@ static char **unit_env(void)
  * stdout /dev/null, stderr ERR, READY as fd 3 and nothing else of ours. Its PID. */
 static pid_t launch(const char *applet_name, const char *arg, int err, int ready)
 {
-	char *argv[] = { (char *)applet_name, (char *)(arg ? arg : o.name), arg ? (char *)o.name : NULL, NULL };
+	char *argv[] = { (char *)applet_name, (char *)(arg ? arg : o.name), arg ? (char *)o.name : NULL,
+			 NULL };
 	char **env = unit_env();
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		/* ERR and READY out of the way first: any of 0-3 may be free, and taken by null */
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC), e = fcntl(err, F_DUPFD_CLOEXEC, 4), n = ready >= 0 ? 4 : 3;
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC), e = fcntl(err, F_DUPFD_CLOEXEC, 4),
+		    n = ready >= 0 ? 4 : 3;
 		sigset_t none;
 
 		/* nor the caller's ignored or blocked signals (a `&` in a script ignores SIGINT) */
@@ -133,7 +136,8 @@ static pid_t launch(const char *applet_name, const char *arg, int err, int ready
 			signal(sig, SIG_DFL);
 		ready = ready >= 0 ? fcntl(ready, F_DUPFD_CLOEXEC, 4) : -1;
 		setsid();
-		if (null < 0 || e < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(e, 2) < 0 || (n > 3 && dup2(ready, 3) < 0))
+		if (null < 0 || e < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(e, 2) < 0 ||
+		    (n > 3 && dup2(ready, 3) < 0))
 			_exit(EXIT_FAIL);
 		for (int fd = 0; fd < n; fd++)
 			fcntl(fd, F_SETFD, 0);
@@ -205,8 +209,8 @@ static int sv_kill(const struct sv *s, int sig)
 	struct stat a, b;
 
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)s->pid);
-	if (!*s->state || s->pid <= 0 || stat(exe, &a) < 0 || stat("/proc/self/exe", &b) < 0 || a.st_ino != b.st_ino ||
-	    a.st_dev != b.st_dev)
+	if (!*s->state || s->pid <= 0 || stat(exe, &a) < 0 || stat("/proc/self/exe", &b) < 0 ||
+	    a.st_ino != b.st_ino || a.st_dev != b.st_dev)
 		return -1;
 	return kill(s->pid, sig);
 }
@@ -267,14 +271,16 @@ static int d_start(void)
 	}
 	if (*s.state) {
 		if (strcmp(s.state, "up"))
-			die(EXIT_FAIL, "its supervisor (PID %d) is still %s after %d ms", (int)s.pid, s.state, ms);
+			die(EXIT_FAIL, "its supervisor (PID %d) is still %s after %d ms", (int)s.pid, s.state,
+			    ms);
 		return sv_free(&s), close(lock), 0;
 	}
 	if (s.left)
 		orphaned(&s);
 	if (mkdir_p(p.state, 0755) < 0)
 		die_sys(EXIT_FAIL, "make run dir", msg_esc(p.state));
-	if ((logfd = open(p.log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640)) < 0)
+	if ((logfd = open(p.log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+			  0640)) < 0)
 		die_sys(EXIT_FAIL, "open log", msg_esc(p.log));
 	if (pipe2(r, O_CLOEXEC) < 0)
 		die_sys(EXIT_FAIL, "make ready pipe", NULL);
@@ -291,7 +297,8 @@ static int d_start(void)
 		kill_all(&s);
 		st = wait_child(pid);
 		if (pf.revents)
-			snprintf(why, sizeof(why), "container-supervise exited with status %d before READY=1", st);
+			snprintf(why, sizeof(why), "container-supervise exited with status %d before READY=1",
+				 st);
 		else
 			snprintf(why, sizeof(why), "timed out after %d ms waiting for READY=1", ms);
 		tail = log_tail();
@@ -313,7 +320,8 @@ static int stop(int force)
 		orphaned(&s);
 	if (*s.state && !force && sv_kill(&s, SIGTERM) < 0)
 		force = 1;
-	if ((*s.state || s.left) && (force || !sv_gone(&s, o.timeout_ms >= 0 ? o.timeout_ms : STOP_TIMEOUT_MS))) {
+	if ((*s.state || s.left) &&
+	    (force || !sv_gone(&s, o.timeout_ms >= 0 ? o.timeout_ms : STOP_TIMEOUT_MS))) {
 		sv_free(&s);
 		sv_this(&s);
 		rc = kill_all(&s);
@@ -392,12 +400,14 @@ static int d_login(void)
 static void d_reload(const struct conf *c)
 {
 	const char *sp = conf_file_get(c, "SYSTEM_PATH");
-	char *stc = xasprintf("%s/bin/switch-to-configuration", sp && *sp ? sp : "/nix/var/nix/profiles/system");
+	char *stc =
+	    xasprintf("%s/bin/switch-to-configuration", sp && *sp ? sp : "/nix/var/nix/profiles/system");
 	char *cmd[] = { stc, "test", NULL };
 	int rc = enter_run(d_leader(1), cmd, 0);
 
 	if (rc)
-		die(EXIT_FAIL, "failed to reload container (switch-to-configuration exited with status %d)", rc);
+		die(EXIT_FAIL, "failed to reload container (switch-to-configuration exited with status %d)",
+		    rc);
 	free(stc);
 }
 

@@ -14,9 +14,10 @@
 #include "../../common/task.h"
 #include "nc.h"
 
-#define LOGIN_PATH "/run/wrappers/bin:/root/.nix-profile/bin:/nix/var/nix/profiles/default/bin:" \
-		   "/run/current-system/sw/bin:/nix/var/nix/profiles/system/sw/bin:" \
-		   "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define LOGIN_PATH                                                                    \
+	"/run/wrappers/bin:/root/.nix-profile/bin:/nix/var/nix/profiles/default/bin:" \
+	"/run/current-system/sw/bin:/nix/var/nix/profiles/system/sw/bin:"             \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* root's home and shell from the container's /etc/passwd. */
 static void root_account(char **home, char **shell)

@@ -43,7 +43,8 @@ static void remove_made(const struct strv *m)
 		char *failed;
 
 		if (remove_tree(m->v[i], &failed) < 0) {
-			warn_msg("clean up: remove %s: %s", msg_esc(failed ? failed : m->v[i]), strerror(errno));
+			warn_msg("clean up: remove %s: %s", msg_esc(failed ? failed : m->v[i]),
+				 strerror(errno));
 			free(failed);
 		}
 	}
@@ -144,7 +145,8 @@ void journals(void (*use)(const char *val, const char *name))
 			}
 			remove_made(&m);
 			if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
-				warn_msg("remove %s/%s: %s", msg_esc(dir), msg_esc(de->d_name), strerror(errno));
+				warn_msg("remove %s/%s: %s", msg_esc(dir), msg_esc(de->d_name),
+					 strerror(errno));
 			strv_free(&m);
 			ct_paths_free(&q);
 			free(name);
@@ -184,7 +186,8 @@ void destroy_journal(void)
 
 void journal_begin(const char *conf)
 {
-	if ((journal = open(p.journal, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_APPEND, 0600)) < 0 ||
+	if ((journal = open(p.journal, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_APPEND,
+			    0600)) < 0 ||
 	    flock(journal, LOCK_EX) < 0 || put(journal, conf) < 0) {
 		int e = errno;
 

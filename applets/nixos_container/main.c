@@ -17,6 +17,7 @@
 #include "../../common/proc.h"
 #include "nc.h"
 
+/* clang-format off */
 const char nixos_container_usage[] =
 	"Usage: nixos-container list [--json]\n"
 	"       nixos-container create NAME [--nixos-path P] [--system-path P] [--config S]\n"
@@ -82,6 +83,7 @@ const char nixos_container_usage[] =
 	"ignored. Errors: `nixos-container: COMMAND: NAME: what failed`. Exit: 0 ok, 1 failed,\n"
 	"2 usage, 3 bad conf or name, 4 not root, 5 no such container, 6 exists; run:\n"
 	"COMMAND's status, 128+signal, 126/127.\n";
+/* clang-format on */
 
 static void print_json_str(const char *s)
 {
@@ -129,8 +131,8 @@ static const char *conf_ip(const char *v4, const char *v6, char *buf, size_t len
 
 static int cmd_list(void)
 {
-	static const char *const keys[] = { "LOCAL_ADDRESS", "LOCAL_ADDRESS6", "HOST_ADDRESS", "HOST_ADDRESS6",
-					    "PRIVATE_NETWORK", "AUTO_START" };
+	static const char *const keys[] = { "LOCAL_ADDRESS", "LOCAL_ADDRESS6",	"HOST_ADDRESS",
+					    "HOST_ADDRESS6", "PRIVATE_NETWORK", "AUTO_START" };
 	static struct confbuf b;
 	struct strv names = { 0 };
 	const char **st = NULL, *v[6];
@@ -160,7 +162,8 @@ static int cmd_list(void)
 		print_json_opt("ip", conf_ip(v[0], v[1], ip, sizeof(ip)), 0);
 		print_json_opt("host_ip", conf_ip(v[2], v[3], hip, sizeof(hip)), 0);
 		printf("\"private_network\":%s,\"auto_start\":%s,\"declarative\":%s",
-		       v[4] && !strcmp(v[4], "1") ? "true" : "false", v[5] && !strcmp(v[5], "1") ? "true" : "false",
+		       v[4] && !strcmp(v[4], "1") ? "true" : "false",
+		       v[5] && !strcmp(v[5], "1") ? "true" : "false",
 		       conf_declarative(names.v[i], b.link) ? "true" : "false");
 		if (bad) {
 			fputs(",\"error\":", stdout);
@@ -233,7 +236,8 @@ static int cmd_destroy(void)
 	if (!present)
 		return destroy_journal(), 0;
 	if (present > 0 && conf_declarative(o.name, -1))
-		die(EXIT_FAIL, "cannot destroy declarative container (remove it from your configuration.nix instead)");
+		die(EXIT_FAIL,
+		    "cannot destroy declarative container (remove it from your configuration.nix instead)");
 	/* a conf that cannot go: say so before anything else goes */
 	if (access(config_dir(), W_OK) < 0)
 		die_sys(EXIT_FAIL, "remove", msg_esc(p.conf));
@@ -283,7 +287,8 @@ static int cmd_show_ip(void)
 	char buf[64];
 
 	conf_load(&c, o.name);
-	ip = conf_ip(conf_file_get(&c, "LOCAL_ADDRESS"), conf_file_get(&c, "LOCAL_ADDRESS6"), buf, sizeof(buf));
+	ip = conf_ip(conf_file_get(&c, "LOCAL_ADDRESS"), conf_file_get(&c, "LOCAL_ADDRESS6"), buf,
+		     sizeof(buf));
 	pn = conf_file_get(&c, "PRIVATE_NETWORK");
 	if (!ip && (!pn || strcmp(pn, "1")))
 		die(EXIT_FAIL, "container uses host network, no separate IP address");

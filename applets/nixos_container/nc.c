@@ -117,8 +117,8 @@ void conf_names(struct strv *out)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
 }
 
-int read_conf(int dfd, const char *name, const char *const *keys, size_t n, const char **vals, struct confbuf *b,
-	      char *err, size_t errlen)
+int read_conf(int dfd, const char *name, const char *const *keys, size_t n, const char **vals,
+	      struct confbuf *b, char *err, size_t errlen)
 {
 	char file[NAME_MAX_LEN + 8], path[4096];
 	size_t len = 0, vlen[8];

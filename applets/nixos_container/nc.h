@@ -16,8 +16,8 @@
 #define STOP_TIMEOUT_MS 90000
 
 /* ---- nc.c ---- */
-extern struct nc_args o;    /* the command line */
-extern struct ct_paths p;   /* NAME's paths */
+extern struct nc_args o;  /* the command line */
+extern struct ct_paths p; /* NAME's paths */
 
 /* What differs with systemd as PID 1 and without it, for container NAME (o.name). */
 struct backend {
@@ -25,9 +25,9 @@ struct backend {
 	/* those of the containers NAMES, for list --json, into ST */
 	void (*statuses)(const struct strv *names, const char **st);
 	int (*start)(void), (*stop)(void), (*terminate)(void), (*login)(void);
-	pid_t (*leader)(int must); /* its init's PID; 0 when not running, unless MUST (dies) */
+	pid_t (*leader)(int must);	      /* its init's PID; 0 when not running, unless MUST (dies) */
 	void (*reload)(const struct conf *c); /* after update, in a running container */
-	void (*forget)(void); /* destroy: what the init system holds for NAME (may be NULL) */
+	void (*forget)(void);		      /* destroy: what the init system holds for NAME (may be NULL) */
 };
 extern const struct backend *be;
 
@@ -59,8 +59,8 @@ struct confbuf {
 	struct conf c;
 	int link; /* NAME.conf was a symlink */
 };
-int read_conf(int dfd, const char *name, const char *const *keys, size_t n, const char **vals, struct confbuf *b,
-	      char *err, size_t errlen);
+int read_conf(int dfd, const char *name, const char *const *keys, size_t n, const char **vals,
+	      struct confbuf *b, char *err, size_t errlen);
 /* qsort() and bsearch() of strings. */
 int cmp_str(const void *a, const void *b);
 /* The container names in the config dir, sorted. */

@@ -121,11 +121,13 @@ int build_flake(const char *flake, char **path, char *why, size_t len)
 		snprintf(why, len, "failed to build container from flake '%s' (run nix: %s)", msg_esc(flake),
 			 strerror(errno));
 	else if (rc)
-		snprintf(why, len, "failed to build container from flake '%s' (nix build exited with status %d)",
+		snprintf(why, len,
+			 "failed to build container from flake '%s' (nix build exited with status %d)",
 			 msg_esc(flake), rc);
 	else if (!(*path = realpath(out, NULL)))
-		snprintf(why, len, "failed to build container from flake '%s' (no result: %s)", msg_esc(flake),
-			 strerror(errno)), rc = -1;
+		snprintf(why, len, "failed to build container from flake '%s' (no result: %s)",
+			 msg_esc(flake), strerror(errno)),
+		    rc = -1;
 	unlink(out);
 	free(out);
 	free(ref);
@@ -158,7 +160,8 @@ static int nixos_dir(int make)
 		}
 		e = errno;
 		/* O_DIRECTORY says ENOTDIR for a symlink: it is refused as a symlink */
-		if (nfd < 0 && e == ENOTDIR && fstatat(fd, part, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		if (nfd < 0 && e == ENOTDIR && fstatat(fd, part, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode))
 			e = ELOOP;
 		close(fd);
 		fd = nfd;
@@ -177,10 +180,11 @@ static int nixos_dir(int make)
 static int nixpkgs_ask(const char *file, const struct strv *restrict_args)
 {
 	static const char expr[] =
-		"{ nixos ? null, file ? null }: let n = if nixos == null then <nixpkgs/nixos> else /. + nixos; "
-		"lib = import (n + \"/../lib\"); in if !(lib.versionAtLeast lib.version \"25.11pre-git\") then \"o\" "
-		"else if file == null then \"n\" else if (import n { configuration = /. + file; })"
-		".config.boot.isNspawnContainer or false then \"s\" else \"u\"";
+	    "{ nixos ? null, file ? null }: let n = if nixos == null then <nixpkgs/nixos> else /. + nixos; "
+	    "lib = import (n + \"/../lib\"); in if !(lib.versionAtLeast lib.version \"25.11pre-git\") then "
+	    "\"o\" "
+	    "else if file == null then \"n\" else if (import n { configuration = /. + file; })"
+	    ".config.boot.isNspawnContainer or false then \"s\" else \"u\"";
 	struct strv a = { 0 };
 	char *abs = NULL, *out;
 	int rc, r = 0;
@@ -244,7 +248,8 @@ int write_nixos_config(int make)
 		if (!abs)
 			die_sys(EXIT_FAIL, "resolve --config-file", msg_esc(o.config_file));
 		free(extra);
-		if (strspn(abs, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-/") == strlen(abs)) {
+		if (strspn(abs, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-/") ==
+		    strlen(abs)) {
 			extra = xasprintf("imports = [ %s ];", abs);
 		} else {
 			/* a path literal cannot hold this one: a string appended to / can */
@@ -268,7 +273,8 @@ int write_nixos_config(int make)
 			 "  %s\n"
 			 "}\n",
 			 nixpkgs_ask(NULL, NULL) == 'n' ? "isNspawnContainer" : "isContainer", o.name, extra);
-	if ((dfd = nixos_dir(make)) >= 0 && make > 1 && fstatat(dfd, "configuration.nix", &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if ((dfd = nixos_dir(make)) >= 0 && make > 1 &&
+	    fstatat(dfd, "configuration.nix", &st, AT_SYMLINK_NOFOLLOW) < 0)
 		will_make(p.nixos_config);
 	/* through the directory opened: no symlink on the way is followed */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/configuration.nix", dfd);
@@ -309,10 +315,12 @@ int build_nixos(char *why, size_t len, int check)
 	if (dfd >= 0)
 		text = read_regular_at(dfd, "configuration.nix", 1 << 20, &n), close(dfd);
 	if (!text) {
-		snprintf(why, len, "%s: %s", msg_esc(p.nixos_config), errno == EINVAL ? "not a regular file" : errmsg(errno));
+		snprintf(why, len, "%s: %s", msg_esc(p.nixos_config),
+			 errno == EINVAL ? "not a regular file" : errmsg(errno));
 		return -1;
 	}
-	if (!mkdtemp(dir) || write_atomic(copy = xasprintf("%s/configuration.nix", dir), text, n, 0600, 1) < 0) {
+	if (!mkdtemp(dir) ||
+	    write_atomic(copy = xasprintf("%s/configuration.nix", dir), text, n, 0600, 1) < 0) {
 		snprintf(why, len, "copy %s: %s", msg_esc(p.nixos_config), strerror(errno));
 		goto out;
 	}
@@ -382,7 +390,7 @@ int cmd_update(void)
 			die(EXIT_FAIL, "%s", why);
 		if ((rc = set_system(sys ? sys : o.system_path)))
 			die(EXIT_FAIL, "failed to set container configuration (%s)",
-			     rc < 0 ? errmsg(errno) : "nix-env failed");
+			    rc < 0 ? errmsg(errno) : "nix-env failed");
 	} else {
 		if ((o.config && *o.config) || (o.config_file && *o.config_file))
 			if (write_nixos_config(1) < 0)
@@ -390,8 +398,9 @@ int cmd_update(void)
 		char why[512];
 
 		if ((rc = build_nixos(why, sizeof(why), 1)) == 2)
-			die(EXIT_FAIL, NSPAWN_UNSET "Refresh your configuration (or check the 25.11 release notes on "
-				       "how to correctly do that)");
+			die(EXIT_FAIL,
+			    NSPAWN_UNSET "Refresh your configuration (or check the 25.11 release notes on "
+					 "how to correctly do that)");
 		if (rc)
 			die(EXIT_FAIL, "failed to build container configuration (%s)", why);
 	}

@@ -122,9 +122,10 @@ static pid_t sd_leader(int must)
 	free(out);
 	if (!pid && must) {
 		if (rc < 0)
-			die(EXIT_FAIL, "unable to get container's main PID (run machinectl: %s)", strerror(errno));
-		die(EXIT_FAIL, "unable to get container's main PID (machinectl show %s -p Leader %s %d)", o.name,
-		    rc ? "exited with status" : "said no PID, status", rc);
+			die(EXIT_FAIL, "unable to get container's main PID (run machinectl: %s)",
+			    strerror(errno));
+		die(EXIT_FAIL, "unable to get container's main PID (machinectl show %s -p Leader %s %d)",
+		    o.name, rc ? "exited with status" : "said no PID, status", rc);
 	}
 	return (pid_t)pid;
 }
@@ -155,7 +156,8 @@ static int sd_terminate(void)
 	char st[32];
 
 	if (!wait_gone(leader, t, (int)(end - now_ms())))
-		die(EXIT_FAIL, "the container's init (PID %d) is still there after machinectl terminate", (int)leader);
+		die(EXIT_FAIL, "the container's init (PID %d) is still there after machinectl terminate",
+		    (int)leader);
 	/* the unit is done when nspawn is: then its root is free to go */
 	while (now_ms() < end) {
 		active_state(st, sizeof(st));

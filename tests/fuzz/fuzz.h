@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond, ...)                                                                         \
-	do {                                                                                     \
-		if (!(cond)) {                                                                   \
+#define CHECK(cond, ...)                                                                               \
+	do {                                                                                           \
+		if (!(cond)) {                                                                         \
 			fprintf(stderr, "invariant broken at %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                                            \
-			fputc('\n', stderr);                                                     \
-			abort();                                                                 \
-		}                                                                                \
+			fprintf(stderr, __VA_ARGS__);                                                  \
+			fputc('\n', stderr);                                                           \
+			abort();                                                                       \
+		}                                                                                      \
 	} while (0)
 
 /* A NUL-terminated heap copy of DATA: what the C-string APIs get, so that ASan sees a read

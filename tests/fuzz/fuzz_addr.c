@@ -40,7 +40,8 @@ static void one(const char *s, int family)
 	addr_format(&a, buf, sizeof(buf));
 	if (a.family == AF_INET)
 		CHECK(!strcmp(buf, s), "'%s' prints as '%s'", s, buf);
-	CHECK(!addr_parse(buf, a.family, &b, &why), "'%s' printed as '%s', which is refused: %s", s, buf, why);
+	CHECK(!addr_parse(buf, a.family, &b, &why), "'%s' printed as '%s', which is refused: %s", s, buf,
+	      why);
 	CHECK(b.family == a.family && b.prefix == a.prefix && !memcmp(a.bytes, b.bytes, 16),
 	      "'%s' printed as '%s', which parses otherwise", s, buf);
 
@@ -70,8 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(why && *why, "MAC refused without a reason");
 		CHECK(!memcmp(mac, sentinel, 6), "a refused MAC was written");
 	} else {
-		snprintf(shown, sizeof(shown), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-			 mac[4], mac[5]);
+		snprintf(shown, sizeof(shown), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+			 mac[3], mac[4], mac[5]);
 		CHECK(!strcasecmp(shown, s), "MAC '%s' reads as %s", s, shown);
 		CHECK(!(mac[0] & 1), "multicast MAC %s taken", shown);
 		CHECK(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5], "all-zero MAC taken");

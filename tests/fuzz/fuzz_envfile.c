@@ -7,7 +7,7 @@
 #include "conf.h"
 #include "fuzz.h"
 
-#define WHERE "fuzz\xe2\x82\xac\x01.env" /* a euro sign and a control character */
+#define WHERE "fuzz\xe2\x82\xac\x01.env"	 /* a euro sign and a control character */
 #define WHERE_SHOWN "fuzz\xe2\x82\xac\\x01.env:" /* as messages show it */
 
 static int name_valid(const char *k)
@@ -15,7 +15,8 @@ static int name_valid(const char *k)
 	if (!*k || (*k >= '0' && *k <= '9'))
 		return 0;
 	for (; *k; k++)
-		if (!(*k == '_' || (*k >= '0' && *k <= '9') || (*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z')))
+		if (!(*k == '_' || (*k >= '0' && *k <= '9') || (*k >= 'a' && *k <= 'z') ||
+		      (*k >= 'A' && *k <= 'Z')))
 			return 0;
 	return 1;
 }
@@ -79,7 +80,7 @@ static char *serialize(const struct conf *c, size_t *len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct conf fresh = {0}, c = {0}, before = {0}, again = {0};
+	struct conf fresh = { 0 }, c = { 0 }, before = { 0 }, again = { 0 };
 	size_t small = size % 48, n;
 	char err[512], *tiny = malloc(small ? small : 1), *text;
 	int r1, r2;
@@ -100,11 +101,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t vlen[5];
 
 		if (envfile_scan((const char *)data, size, keys, 5, vals, vlen) == 0) {
-			CHECK(r1 == 0 && fresh.warnings.n == 0, "scan took what the parser refuses or warns of");
+			CHECK(r1 == 0 && fresh.warnings.n == 0,
+			      "scan took what the parser refuses or warns of");
 			for (size_t k = 0; k < 5; k++) {
 				const char *v = find(&fresh, keys[k]);
 
-				CHECK(!v == !vals[k] && (!v || (strlen(v) == vlen[k] && !memcmp(v, vals[k], vlen[k]))),
+				CHECK(!v == !vals[k] &&
+					  (!v || (strlen(v) == vlen[k] && !memcmp(v, vals[k], vlen[k]))),
 				      "scan and parse differ on %s", keys[k]);
 			}
 		}
@@ -121,7 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r2 < 0) {
 		CHECK(r2 == -1, "rc %d", r2);
 		CHECK(*err && msg_safe(err), "message empty or not terminal-safe: %s", err);
-		CHECK(!strncmp(err, WHERE_SHOWN, sizeof(WHERE_SHOWN) - 1), "message does not name the file: %s", err);
+		CHECK(!strncmp(err, WHERE_SHOWN, sizeof(WHERE_SHOWN) - 1),
+		      "message does not name the file: %s", err);
 		CHECK(strv_eq(&c.keys, &before.keys) && strv_eq(&c.vals, &before.vals) &&
 			  strv_eq(&c.warnings, &before.warnings),
 		      "a failed parse changed the conf");
@@ -155,11 +159,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < fresh.keys.n; i++) {
 		if (find(&before, fresh.keys.v[i]))
 			continue;
-		CHECK(n < c.keys.n && !strcmp(c.keys.v[n], fresh.keys.v[i]) && !strcmp(c.vals.v[n], fresh.vals.v[i]),
+		CHECK(n < c.keys.n && !strcmp(c.keys.v[n], fresh.keys.v[i]) &&
+			  !strcmp(c.vals.v[n], fresh.vals.v[i]),
 		      "new key %s not in its place", fresh.keys.v[i]);
 		n++;
 	}
-	CHECK(n == c.keys.n && !c.keys.v[n] && !c.vals.v[n], "%zu keys after the merge, want %zu", c.keys.n, n);
+	CHECK(n == c.keys.n && !c.keys.v[n] && !c.vals.v[n], "%zu keys after the merge, want %zu", c.keys.n,
+	      n);
 	CHECK(c.warnings.n == before.warnings.n + fresh.warnings.n, "warnings lost in the merge");
 
 	/* Round trip: written back with double quotes, the pairs parse to themselves. */

@@ -46,27 +46,36 @@ static void check_conf(const struct nc_args *a)
 	    addr_parse(a->local_address, AF_INET, &l, &why) == 0)
 		host = a->host_address, local = a->local_address;
 	text = nc_conf_text(a, host, local);
-	CHECK(envfile_parse(&c, "conf", text, strlen(text), err, sizeof(err)) == 0, "create writes a conf "
-	      "nothing reads: %s", err);
+	CHECK(envfile_parse(&c, "conf", text, strlen(text), err, sizeof(err)) == 0,
+	      "create writes a conf "
+	      "nothing reads: %s",
+	      err);
 	CHECK(c.warnings.n == 0, "reading the conf warns: %s", c.warnings.v[0]);
 	CHECK(!strcmp(get(&c, "PRIVATE_NETWORK"), a->host_network ? "0" : "1"), "PRIVATE_NETWORK");
 	CHECK(!strcmp(get(&c, "AUTO_START"), a->auto_start ? "1" : "0"), "AUTO_START");
 	if (a->flake)
-		CHECK(!strcmp(get(&c, "FLAKE"), a->flake), "FLAKE reads back as '%s', given '%s'", get(&c, "FLAKE"),
-		      a->flake);
+		CHECK(!strcmp(get(&c, "FLAKE"), a->flake), "FLAKE reads back as '%s', given '%s'",
+		      get(&c, "FLAKE"), a->flake);
 	else
 		CHECK(!conf_file_get(&c, "FLAKE"), "FLAKE without --flake");
 	if (!a->host_network) {
-		CHECK(!strcmp(get(&c, "HOST_ADDRESS"), host) && !strcmp(get(&c, "LOCAL_ADDRESS"), local), "addresses");
-		CHECK(!strcmp(get(&c, "HOST_BRIDGE"), a->bridge ? a->bridge : ""), "HOST_BRIDGE reads back as '%s', "
-		      "given '%s'", get(&c, "HOST_BRIDGE"), a->bridge);
+		CHECK(!strcmp(get(&c, "HOST_ADDRESS"), host) && !strcmp(get(&c, "LOCAL_ADDRESS"), local),
+		      "addresses");
+		CHECK(!strcmp(get(&c, "HOST_BRIDGE"), a->bridge ? a->bridge : ""),
+		      "HOST_BRIDGE reads back as '%s', "
+		      "given '%s'",
+		      get(&c, "HOST_BRIDGE"), a->bridge);
 		CHECK(!strcmp(get(&c, "HOST_PORT"), a->port ? a->port : ""), "HOST_PORT reads back as '%s'",
 		      get(&c, "HOST_PORT"));
-		CHECK(!ports_parse(get(&c, "HOST_PORT"), &ports, err, sizeof(err)), "container-start refuses "
-		      "the HOST_PORT create wrote: %s", err);
-		CHECK(!*get(&c, "HOST_BRIDGE") || !ifname_check(get(&c, "HOST_BRIDGE"), &why), "HOST_BRIDGE: %s", why);
+		CHECK(!ports_parse(get(&c, "HOST_PORT"), &ports, err, sizeof(err)),
+		      "container-start refuses "
+		      "the HOST_PORT create wrote: %s",
+		      err);
+		CHECK(!*get(&c, "HOST_BRIDGE") || !ifname_check(get(&c, "HOST_BRIDGE"), &why),
+		      "HOST_BRIDGE: %s", why);
 	} else {
-		CHECK(!conf_file_get(&c, "HOST_ADDRESS") && !conf_file_get(&c, "HOST_PORT"), "host network with addresses");
+		CHECK(!conf_file_get(&c, "HOST_ADDRESS") && !conf_file_get(&c, "HOST_PORT"),
+		      "host network with addresses");
 	}
 	strv_free(&ports);
 	conf_free(&c);
@@ -75,8 +84,9 @@ static void check_conf(const struct nc_args *a)
 
 static void check_accepted(const struct nc_args *a, char **argv, int argc)
 {
-	const char *const strs[] = { a->bridge, a->port, a->system_path, a->nixos_path, a->config, a->config_file,
-				     a->host_address, a->local_address, a->flake, a->signal };
+	const char *const strs[] = { a->bridge, a->port,	a->system_path,	 a->nixos_path,
+				     a->config, a->config_file, a->host_address, a->local_address,
+				     a->flake,	a->signal };
 	const struct strv *nix[] = { &a->nix, &a->nix2 };
 	int next = 1;
 
@@ -109,7 +119,8 @@ static void check_accepted(const struct nc_args *a, char **argv, int argc)
 			size_t vals = k ? 2 : (!strcmp(f, "--log-format") || !strcmp(f, "--update-input"));
 
 			CHECK(!strncmp(f, "--", 2) && f[2], "pass-through flag '%s'", f);
-			CHECK(k == 0 || !strcmp(f, "--option") || !strcmp(f, "--override-input"), "'%s' in the 2-value list", f);
+			CHECK(k == 0 || !strcmp(f, "--option") || !strcmp(f, "--override-input"),
+			      "'%s' in the 2-value list", f);
 			CHECK(i + vals < nix[k]->n, "flag '%s' without its values", f);
 			i += 1 + vals;
 		}
@@ -148,8 +159,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err[0] = 0;
 	r = nc_args_operands(&a, err, sizeof(err));
 	if (r) {
-		CHECK((r == EXIT_USAGE || r == EXIT_CONFIG) && *err && msg_safe(err), "refusal %d: %s", r, err);
-		CHECK(r == (!count_ok ? EXIT_USAGE : name_check(a.args.v[1], &why) < 0 ? EXIT_CONFIG : 0),
+		CHECK((r == EXIT_USAGE || r == EXIT_CONFIG) && *err && msg_safe(err), "refusal %d: %s", r,
+		      err);
+		CHECK(r == (!count_ok				? EXIT_USAGE
+			    : name_check(a.args.v[1], &why) < 0 ? EXIT_CONFIG
+								: 0),
 		      "exit %d for %zu operands: %s", r, a.args.n, err);
 		CHECK(!a.name, "NAME set on a refusal");
 		goto done;

@@ -53,11 +53,13 @@ static long rule_entry(const char *p, const char *end, int check_nspawn)
 	if (!host || !cont)
 		return 0;
 	if (check_nspawn) {
-		CHECK(nspawn_port(p, colon ? colon : end) == host, "nspawn reads host port %.*s as %ld, we as %ld",
-		      (int)((colon ? colon : end) - p), p, nspawn_port(p, colon ? colon : end), host);
+		CHECK(nspawn_port(p, colon ? colon : end) == host,
+		      "nspawn reads host port %.*s as %ld, we as %ld", (int)((colon ? colon : end) - p), p,
+		      nspawn_port(p, colon ? colon : end), host);
 		if (colon)
-			CHECK(nspawn_port(colon + 1, end) == cont, "nspawn reads container port %.*s otherwise",
-			      (int)(end - colon - 1), colon + 1);
+			CHECK(nspawn_port(colon + 1, end) == cont,
+			      "nspawn reads container port %.*s otherwise", (int)(end - colon - 1),
+			      colon + 1);
 	}
 	return udp << 16 | host;
 }

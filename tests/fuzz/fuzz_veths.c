@@ -17,8 +17,8 @@ static int name_rule(const char *s)
 	if (!n || n > 64 || s[0] == '-')
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '_' || s[i] == '-'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
 			return -1;
 	return 0;
 }
@@ -64,14 +64,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		}
 		CHECK(entries < n, "more entries than veths");
-		CHECK(strlen(v[entries].name) == strcspn(p, ", \t\n") && !strncmp(v[entries].name, p, strlen(v[entries].name)),
+		CHECK(strlen(v[entries].name) == strcspn(p, ", \t\n") &&
+			  !strncmp(v[entries].name, p, strlen(v[entries].name)),
 		      "veth %zu is named '%s'", entries, v[entries].name);
 		entries++;
 	}
 	CHECK(entries == n, "%zu veths from %zu entries", n, entries);
 	for (size_t i = 0; i < n; i++) {
 		CHECK(!ifname_check(v[i].name, &why), "veth name '%s': %s", v[i].name, why);
-		CHECK(!v[i].host_bridge || !ifname_check(v[i].host_bridge, &why), "bridge '%s'", v[i].host_bridge);
+		CHECK(!v[i].host_bridge || !ifname_check(v[i].host_bridge, &why), "bridge '%s'",
+		      v[i].host_bridge);
 		for (size_t j = 0; j < i; j++)
 			CHECK(strcmp(v[i].name, v[j].name), "veth '%s' twice", v[i].name);
 		fam(&v[i].host4, AF_UNSPEC, "hostAddress");

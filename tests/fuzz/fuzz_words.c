@@ -33,7 +33,7 @@ static char *join(char **w, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = cstr(data, size), *joined;
-	struct strv out = {0}, again = {0};
+	struct strv out = { 0 }, again = { 0 };
 	const char *why = NULL;
 	size_t nw;
 

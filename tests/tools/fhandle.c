@@ -32,7 +32,8 @@ int main(int argc, char **argv)
 	if (argc != 6 || strcmp(argv[1], "open"))
 		return fprintf(stderr, "usage: fhandle get PATH | open DIR TYPE HEX FILE\n"), 2;
 	f.h.handle_type = atoi(argv[3]);
-	for (f.h.handle_bytes = 0; argv[4][2 * f.h.handle_bytes] && f.h.handle_bytes < MAX_HANDLE_SZ; f.h.handle_bytes++)
+	for (f.h.handle_bytes = 0; argv[4][2 * f.h.handle_bytes] && f.h.handle_bytes < MAX_HANDLE_SZ;
+	     f.h.handle_bytes++)
 		sscanf(argv[4] + 2 * f.h.handle_bytes, "%2hhx", &f.h.f_handle[f.h.handle_bytes]);
 	if ((mnt = open(argv[2], O_RDONLY | O_DIRECTORY)) < 0)
 		return perror(argv[2]), 1;

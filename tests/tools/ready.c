@@ -18,11 +18,13 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return 2;
-	if (path && *path && (n = strlen(path)) < sizeof(sa.sun_path) && (fd = socket(AF_UNIX, SOCK_DGRAM, 0)) >= 0) {
+	if (path && *path && (n = strlen(path)) < sizeof(sa.sun_path) &&
+	    (fd = socket(AF_UNIX, SOCK_DGRAM, 0)) >= 0) {
 		memcpy(sa.sun_path, path, n);
 		if (sa.sun_path[0] == '@')
 			sa.sun_path[0] = 0;
-		sendto(fd, "READY=1", 7, 0, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n));
+		sendto(fd, "READY=1", 7, 0, (struct sockaddr *)&sa,
+		       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n));
 		close(fd);
 	}
 	execv(argv[1], argv + 1);

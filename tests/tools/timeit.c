@@ -110,7 +110,8 @@ int main(int argc, char **argv)
 			wait4(pid, &status, 0, &ru);
 			(void)ru;
 			clock_gettime(CLOCK_MONOTONIC, &t1);
-			us[c * runs + r] = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
+			us[c * runs + r] =
+			    (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
 			if (!WIFEXITED(status) || WEXITSTATUS(status))
 				fails[c]++;
 		}

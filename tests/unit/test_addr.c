@@ -45,7 +45,7 @@ static void usable(const char *s, const char *want_why)
 
 static void mac_good(const char *s, const unsigned char *want)
 {
-	unsigned char m[6] = {0};
+	unsigned char m[6] = { 0 };
 	const char *why = NULL;
 	int r = mac_parse(s, m, &why);
 
@@ -54,8 +54,8 @@ static void mac_good(const char *s, const unsigned char *want)
 
 static void mac_bad(const char *s, const char *want_why)
 {
-	unsigned char m[6] = {1, 2, 3, 4, 5, 6};
-	const unsigned char untouched[6] = {1, 2, 3, 4, 5, 6};
+	unsigned char m[6] = { 1, 2, 3, 4, 5, 6 };
+	const unsigned char untouched[6] = { 1, 2, 3, 4, 5, 6 };
 	const char *why = NULL;
 	int r = mac_parse(s, m, &why);
 

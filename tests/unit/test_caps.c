@@ -12,7 +12,8 @@
 #include "unit.h"
 
 /* In a child, drop CAP CAP from the effective set (raw capset: libcap stays in caps.c),
- * then call caps_require (not CAP_SYS_PTRACE: LeakSanitizer needs it at exit); return its exit code and stderr in MSG. */
+ * then call caps_require (not CAP_SYS_PTRACE: LeakSanitizer needs it at exit); return its exit code and
+ * stderr in MSG. */
 static int require_without(int cap, char *msg, size_t len)
 {
 	int fd[2], status;
@@ -101,9 +102,11 @@ int main(void)
 	ok(caps_from_name("12") == -1, "a bare number is refused");
 	ok(caps_from_name("all") == -1, "'all' is refused");
 	ok(caps_from_name("CAP_NET ADMIN") == -1, "a space is refused");
-	ok(caps_from_name("CAP_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA") == -1,
+	ok(caps_from_name(
+	       "CAP_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA") == -1,
 	   "an over-long name is refused");
-	ok(!strcmp(caps_name(CAP_NET_ADMIN, buf, sizeof(buf)), "CAP_NET_ADMIN"), "canonical name is upper case");
+	ok(!strcmp(caps_name(CAP_NET_ADMIN, buf, sizeof(buf)), "CAP_NET_ADMIN"),
+	   "canonical name is upper case");
 	ok(!strcmp(caps_name(CAP_SYS_PTRACE, buf, 8), "CAP_SYS"), "a short buffer truncates, terminated");
 
 	if (geteuid() == 0) {
@@ -111,24 +114,30 @@ int main(void)
 		int rc = require_without(CAP_NET_ADMIN, msg, sizeof(msg));
 
 		ok(rc == EXIT_PERM, "a missing capability exits %d (got %d)", EXIT_PERM, rc);
-		ok(strstr(msg, "test step: CAP_NET_ADMIN: ") != NULL, "the message names step and capability: %s", msg);
-		ok(require_without(CAP_SYS_TIME, msg, sizeof(msg)) == EXIT_PERM && strstr(msg, "CAP_SYS_TIME"),
+		ok(strstr(msg, "test step: CAP_NET_ADMIN: ") != NULL,
+		   "the message names step and capability: %s", msg);
+		ok(require_without(CAP_SYS_TIME, msg, sizeof(msg)) == EXIT_PERM &&
+		       strstr(msg, "CAP_SYS_TIME"),
 		   "the first missing one is named, not an earlier held one");
 
 		/* a container init's sets: every one of them exactly, the ambient one included */
 		uint64_t bit = 1, set[CAPS_N];
 		char got[512];
 
-		set[CAPS_BND] = bit << CAP_CHOWN | bit << CAP_NET_ADMIN | bit << CAP_SETPCAP | bit << CAP_SYS_ADMIN;
+		set[CAPS_BND] =
+		    bit << CAP_CHOWN | bit << CAP_NET_ADMIN | bit << CAP_SETPCAP | bit << CAP_SYS_ADMIN;
 		set[CAPS_EFF] = set[CAPS_PRM] = bit << CAP_CHOWN | bit << CAP_NET_ADMIN;
 		set[CAPS_INH] = bit << CAP_NET_ADMIN | bit << CAP_SYS_TIME; /* not in the bounding set */
 		set[CAPS_AMB] = bit << CAP_NET_ADMIN;
 		ok(set_exact(set, got, sizeof(got)) == 0 &&
-			   !strcmp(got, "CapInh:\t0000000002001000;CapPrm:\t0000000000001001;CapEff:\t0000000000001001;"
-					"CapBnd:\t0000000000201101;CapAmb:\t0000000000001000;"),
+		       !strcmp(
+			   got,
+			   "CapInh:\t0000000002001000;CapPrm:\t0000000000001001;CapEff:\t0000000000001001;"
+			   "CapBnd:\t0000000000201101;CapAmb:\t0000000000001000;"),
 		   "caps_set_exact: each set exactly as asked: %s", got);
 		set[CAPS_AMB] = bit << CAP_CHOWN | bit << CAP_SYS_TIME; /* not permitted: refused */
-		ok(set_exact(set, got, sizeof(got)) == 1, "an ambient capability that is not permitted fails");
+		ok(set_exact(set, got, sizeof(got)) == 1,
+		   "an ambient capability that is not permitted fails");
 	} else {
 		printf("SKIP: caps: caps_require (needs root to hold capabilities)\n");
 	}

@@ -26,7 +26,7 @@ static int parse(struct conf *c, const char *s)
 /* S parses with no warning, and KEY has the value WANT (NULL: absent). */
 static int gives(const char *s, const char *key, const char *want)
 {
-	struct conf c = {0};
+	struct conf c = { 0 };
 	const char *got;
 	int good;
 
@@ -43,7 +43,7 @@ static int gives(const char *s, const char *key, const char *want)
 /* S parses to exactly the pairs in KV (key, value, ..., NULL), in that order. */
 static int gives_all(const char *s, const char *const *kv)
 {
-	struct conf c = {0};
+	struct conf c = { 0 };
 	size_t i;
 	int good = !parse(&c, s) && !c.warnings.n;
 
@@ -57,7 +57,7 @@ static int gives_all(const char *s, const char *const *kv)
 /* S loads with exactly one warning, which is WANT; OTHER=1 still loads. */
 static int warns(const char *s, const char *want)
 {
-	struct conf c = {0};
+	struct conf c = { 0 };
 	int good = !parse(&c, s) && c.warnings.n == 1 && !strcmp(c.warnings.v[0], want) &&
 		   streq_null(conf_file_get(&c, "OTHER"), "1") && c.keys.n == 1;
 
@@ -70,7 +70,7 @@ static int warns(const char *s, const char *want)
 /* S (N bytes) is refused with the error WANT. */
 static int refused_n(const char *s, size_t n, const char *want)
 {
-	struct conf c = {0};
+	struct conf c = { 0 };
 	int good = parse_n(&c, s, n) == -1 && !strcmp(err, want) && !c.keys.n && !c.warnings.n;
 
 	if (!good)
@@ -95,7 +95,7 @@ static int clean(const char *s)
 	return 1;
 }
 
-#define KV(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define KV(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 static void test_grammar(void)
 {
@@ -160,7 +160,7 @@ static void test_grammar(void)
 
 static void test_warnings(void)
 {
-	struct conf c = {0};
+	struct conf c = { 0 };
 	char big[200];
 
 	/* systemd v248 and later (Debian 12 has 252) keep control characters in values */
@@ -202,7 +202,7 @@ static void test_warnings(void)
 
 static void test_errors(void)
 {
-	struct conf c = {0};
+	struct conf c = { 0 };
 	char *big;
 
 	UNIT("conf errors");
@@ -309,7 +309,7 @@ static void write_file(const char *path, const char *s, size_t n)
 
 static void test_load(const char *dir)
 {
-	struct conf c = {0};
+	struct conf c = { 0 };
 	char *p, *q, *msg, *big;
 	int rc, e, status;
 	pid_t pid;
@@ -397,16 +397,21 @@ static void test_load(const char *dir)
 		static const char *const keys[] = { "HOST_ADDRESS", "LOCAL_ADDRESS", "FLAKE" };
 		const char *v[3];
 		size_t vl[3];
-		static const char simple[] = "PRIVATE_NETWORK=1\nHOST_ADDRESS=10.1.1.1\n# note\n;x\n\nLOCAL_ADDRESS=\n"
-					     "HOST_ADDRESS=10.2.2.2/24";
-		static const char *const hard[] = { "A=\"q\"\n", "A=x y\n", "A =x\n", "1A=x\n", "A=x\\\n", "# c\\\nA=1\n",
-						    "A=\x1b\n", "A=caf\xc3\xa9\n", "no equals\n", "#\x01\n", "A=x\r\n" };
+		static const char simple[] =
+		    "PRIVATE_NETWORK=1\nHOST_ADDRESS=10.1.1.1\n# note\n;x\n\nLOCAL_ADDRESS=\n"
+		    "HOST_ADDRESS=10.2.2.2/24";
+		static const char *const hard[] = { "A=\"q\"\n", "A=x y\n",	    "A =x\n",
+						    "1A=x\n",	 "A=x\\\n",	    "# c\\\nA=1\n",
+						    "A=\x1b\n",	 "A=caf\xc3\xa9\n", "no equals\n",
+						    "#\x01\n",	 "A=x\r\n" };
 
-		ok(envfile_scan(simple, sizeof(simple) - 1, keys, 3, v, vl) == 0, "what create writes is simple");
+		ok(envfile_scan(simple, sizeof(simple) - 1, keys, 3, v, vl) == 0,
+		   "what create writes is simple");
 		ok(v[0] && vl[0] == 11 && !memcmp(v[0], "10.2.2.2/24", 11), "the last value of a key counts");
 		ok(v[1] && vl[1] == 0 && !v[2], "an empty value is there, an unset key is NULL");
 		for (size_t i = 0; i < sizeof(hard) / sizeof(hard[0]); i++)
-			ok(envfile_scan(hard[i], strlen(hard[i]), keys, 3, v, vl) < 0, "left to the parser: %zu", i);
+			ok(envfile_scan(hard[i], strlen(hard[i]), keys, 3, v, vl) < 0,
+			   "left to the parser: %zu", i);
 	}
 
 	UNIT("conf dirs");

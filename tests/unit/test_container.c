@@ -66,11 +66,14 @@ int main(void)
 	ok(veths("", &v, &n, err) == 0 && n == 0, "empty EXTRA_VETHS is no veth");
 	veths_free(v, n);
 	ok(veths("  vx1\tvx2\n", &v, &n, err) == 0 && n == 2 && !strcmp(v[0].name, "vx1") &&
-	   !strcmp(v[1].name, "vx2") && !v[0].host_bridge && !addr_set(&v[0].host4),
+	       !strcmp(v[1].name, "vx2") && !v[0].host_bridge && !addr_set(&v[0].host4),
 	   "blanks separate bare names");
 	veths_free(v, n);
-	ok(veths("vx1,hostBridge=br0 vx2,hostAddress=10.0.0.1,hostAddress6=fc00::1/64,localAddress=10.0.0.2/24,"
-		 "localAddress6=fc00::2", &v, &n, err) == 0 && n == 2,
+	ok(veths(
+	       "vx1,hostBridge=br0 vx2,hostAddress=10.0.0.1,hostAddress6=fc00::1/64,localAddress=10.0.0.2/24,"
+	       "localAddress6=fc00::2",
+	       &v, &n, err) == 0 &&
+	       n == 2,
 	   "every key parses: %s", err);
 	if (n == 2) {
 		ok(!strcmp(v[0].host_bridge, "br0"), "hostBridge is kept");
@@ -81,7 +84,8 @@ int main(void)
 	}
 	veths_free(v, n);
 	ok(veths("vx,hostAddress=,hostBridge=", &v, &n, err) == 0 && n == 1 && !addr_set(&v[0].host4) &&
-	   !v[0].host_bridge, "empty values are unset, as in the scripts");
+	       !v[0].host_bridge,
+	   "empty values are unset, as in the scripts");
 	veths_free(v, n);
 	ok(veths("vx,", &v, &n, err) < 0 && strstr(err, "empty field"), "a trailing comma is an empty field");
 	bad_veths("vx,hostAdress=1.2.3.4", "unknown key 'hostAdress'");
@@ -117,25 +121,36 @@ int main(void)
 	}
 	{
 		/* HOST_PORT and --port: what nspawn's --port takes, and nothing it reads otherwise */
-		static const char *const good[] = { "", "80", "tcp:8080:80", "udp:53:5353", "65535", "80,udp:80,tcp:81:80" };
+		static const char *const good[] = {
+			"", "80", "tcp:8080:80", "udp:53:5353", "65535", "80,udp:80,tcp:81:80"
+		};
 		static const char *const bad[][2] = {
-			{ "tcp:0:80", "ports must be 1-65535" }, { "udp:53:65536", "ports must be 1-65535" },
-			{ "sctp:80", "protocol must be tcp or udp" }, { "tcp:80,", "entry '': empty entry" },
-			{ "tcp:010", "leading zero" }, { "080", "leading zero" }, { "80,tcp:80:81", "given twice" },
-			{ "80, 81", "entry ' 81'" }, { "+80", "ports must be" }, { "80:", "ports must be" },
-			{ "0x50", "ports must be" }, { "tcp:1:2:3", "ports must be" },
+			{ "tcp:0:80", "ports must be 1-65535" },
+			{ "udp:53:65536", "ports must be 1-65535" },
+			{ "sctp:80", "protocol must be tcp or udp" },
+			{ "tcp:80,", "entry '': empty entry" },
+			{ "tcp:010", "leading zero" },
+			{ "080", "leading zero" },
+			{ "80,tcp:80:81", "given twice" },
+			{ "80, 81", "entry ' 81'" },
+			{ "+80", "ports must be" },
+			{ "80:", "ports must be" },
+			{ "0x50", "ports must be" },
+			{ "tcp:1:2:3", "ports must be" },
 		};
 		struct strv ports = { 0 };
 
 		for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-			ok(ports_parse(good[i], &ports, err, sizeof(err)) == 0, "HOST_PORT '%s' is valid", good[i]);
+			ok(ports_parse(good[i], &ports, err, sizeof(err)) == 0, "HOST_PORT '%s' is valid",
+			   good[i]);
 			strv_free(&ports);
 		}
 		ok(ports_parse("tcp:8080:80,udp:53", &ports, err, sizeof(err)) == 0 && ports.n == 2 &&
-			   !strcmp(ports.v[0], "tcp:8080:80") && !strcmp(ports.v[1], "udp:53"),
+		       !strcmp(ports.v[0], "tcp:8080:80") && !strcmp(ports.v[1], "udp:53"),
 		   "HOST_PORT entries are kept as given, in order");
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-			ok(ports_parse(bad[i][0], &ports, err, sizeof(err)) < 0 && strstr(err, bad[i][1]) && ports.n == 2,
+			ok(ports_parse(bad[i][0], &ports, err, sizeof(err)) < 0 && strstr(err, bad[i][1]) &&
+			       ports.n == 2,
 			   "HOST_PORT '%s' refused, the list unchanged: %s", bad[i][0], err);
 		strv_free(&ports);
 	}

@@ -9,7 +9,7 @@
 /* The command line of S, one argument per line. */
 static char *argv_of(const struct start *s)
 {
-	struct strv a = {0};
+	struct strv a = { 0 };
 	size_t len = 1;
 	char *out, *o;
 
@@ -41,8 +41,8 @@ static void push(struct strv *v, const char *s)
 
 static void plan_free(struct start *s)
 {
-	struct strv *l[] = { &s->ports, &s->caps, &s->tmpfs, &s->ifaces, &s->macvlans, &s->extra,
-			     &s->init, &s->creds, &s->setenv };
+	struct strv *l[] = { &s->ports, &s->caps, &s->tmpfs, &s->ifaces, &s->macvlans,
+			     &s->extra, &s->init, &s->creds, &s->setenv };
 
 	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
 		strv_free(l[i]);
@@ -51,7 +51,7 @@ static void plan_free(struct start *s)
 
 int main(void)
 {
-	struct start s = {0};
+	struct start s = { 0 };
 	const char *why;
 
 	UNIT("nspawn");
@@ -67,7 +67,8 @@ int main(void)
 	setenv("PATH", "/elsewhere", 1); /* the plan's PATH counts, not the environment's */
 	check(&s,
 	      "/bin/systemd-nspawn\n--keep-unit\n--register=no\n-M\nweb\n-D\n/var/lib/nixos-containers/web\n"
-	      "--notify-ready=yes\n--kill-signal=SIGRTMIN+3\n--bind-ro=/usr/bin/ncbox:/run/ncbox/container-init\n"
+	      "--notify-ready=yes\n--kill-signal=SIGRTMIN+3\n--bind-ro=/usr/bin/ncbox:/run/ncbox/"
+	      "container-init\n"
 	      "--link-journal=try-guest\n--setenv\nPRIVATE_NETWORK=\n--setenv\nPATH=/bin\n"
 	      "/run/ncbox/container-init\n/nix/var/nix/profiles/system/init\n",
 	      "the smallest plan, exactly");
@@ -82,7 +83,7 @@ int main(void)
 	s.netns_path = "/run/netns/n";
 	addr_parse("10.0.0.1", AF_INET, &s.nc.host4, &why);
 	s.nc.host_bridge = "br0";
-	veths_parse("vx1 vx2,hostBridge=br1", &s.nc.veths, &s.nc.n_veths, (char[64]){0}, 64);
+	veths_parse("vx1 vx2,hostBridge=br1", &s.nc.veths, &s.nc.n_veths, (char[64]){ 0 }, 64);
 	push(&s.ports, "tcp:80:8080");
 	push(&s.ports, "443");
 	push(&s.ifaces, "eth1");
@@ -124,8 +125,10 @@ int main(void)
 	{
 		char *got = argv_of(&s);
 
-		ok(strstr(got, "\n--network-veth\n") && !strstr(got, "--network-bridge"), "LOCAL_MAC_ADDRESS alone: --network-veth");
-		ok(strstr(got, "\n--bind-ro=/nix/store\n") != NULL, "the store bound as one path without idmap");
+		ok(strstr(got, "\n--network-veth\n") && !strstr(got, "--network-bridge"),
+		   "LOCAL_MAC_ADDRESS alone: --network-veth");
+		ok(strstr(got, "\n--bind-ro=/nix/store\n") != NULL,
+		   "the store bound as one path without idmap");
 		free(got);
 	}
 	plan_free(&s);

@@ -7,7 +7,7 @@
 /* S splits into exactly WANT (NULL-terminated), appended after one word already there. */
 static int splits(const char *s, const char *const *want)
 {
-	struct strv out = {0};
+	struct strv out = { 0 };
 	const char *why = NULL;
 	size_t i;
 	int good;
@@ -30,7 +30,7 @@ static int splits(const char *s, const char *const *want)
 /* S is refused with WHY, and OUT keeps what it had. */
 static int refused(const char *s, const char *want_why)
 {
-	struct strv out = {0};
+	struct strv out = { 0 };
 	const char *why = NULL;
 	int good;
 
@@ -41,12 +41,12 @@ static int refused(const char *s, const char *want_why)
 	return good;
 }
 
-#define W(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define NONE ((const char *const[]){NULL})
+#define W(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define NONE ((const char *const[]){ NULL })
 
 int main(void)
 {
-	struct strv out = {0};
+	struct strv out = { 0 };
 	const char *why = NULL;
 
 	UNIT("words");

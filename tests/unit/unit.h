@@ -15,8 +15,8 @@ static int unit_failures;
 /* ok(COND, "description %s", ...) */
 #define ok(cond, ...) unit_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 
-__attribute__((format(printf, 4, 5)))
-static inline void unit_ok(int good, const char *file, int line, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static inline void unit_ok(int good, const char *file, int line,
+								 const char *fmt, ...)
 {
 	va_list ap;
 
