@@ -18,7 +18,7 @@ void err_context(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(context, sizeof(context), fmt, ap);
+	vmsgf(context, sizeof(context), fmt, ap);
 	va_end(ap);
 }
 
@@ -98,7 +98,7 @@ noreturn void die_usage(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	vmsgf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	say(0, "%s (try '%s --help')", what, applet);
 	exit(EXIT_USAGE);

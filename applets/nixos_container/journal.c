@@ -56,7 +56,7 @@ noreturn void create_failed(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	vmsgf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	remove_made(&made);
 	unlink(p.journal);
