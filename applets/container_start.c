@@ -492,7 +492,7 @@ static void flake_update(const struct start *s)
 	int r;
 
 	fflush(NULL);
-	r = run_wait(argv, 0);
+	r = run_wait(argv, SPAWN_SELF);
 	if (r < 0)
 		die_sys(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, "update from FLAKE",
 			"nixos-container");

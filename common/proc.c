@@ -84,7 +84,9 @@ int exit_status(int status)
 pid_t spawn(char *const argv[], int out, int quiet)
 {
 	pid_t parent = getpid(), pid;
-	int ep[2], err = 0;
+	int ep[2], err = 0, self = quiet & SPAWN_SELF;
+
+	quiet &= ~SPAWN_SELF;
 
 	if (pipe2(ep, O_CLOEXEC) < 0)
 		return -1;
@@ -98,7 +100,10 @@ pid_t spawn(char *const argv[], int out, int quiet)
 		if ((out >= 0 && dup2(out, 1) < 0) || (quiet == 1 && dup2(null, 1) < 0) ||
 		    (quiet && dup2(null, 2) < 0))
 			_exit(EXIT_FAIL);
-		execvp(argv[0], argv);
+		if (self)
+			execv("/proc/self/exe", argv);
+		else
+			execvp(argv[0], argv);
 		err = errno;
 		if (write(ep[1], &err, sizeof(err)) < 0)
 			_exit(EXIT_NOEXEC);

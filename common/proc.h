@@ -19,8 +19,10 @@ char *self_exe(void);
 /* The exit code of a wait status: the code, or 128+signal as a shell reports it. */
 int exit_status(int status);
 /* Start ARGV (searched in PATH, no shell) with stdout on OUT (-1: ours), QUIET 1: stdout
- * and stderr to /dev/null, 2: stderr only. It gets SIGKILL if we die first. Its PID, or -1
- * with errno when it could not start. */
+ * and stderr to /dev/null, 2: stderr only; with SPAWN_SELF added, this very binary runs
+ * applet ARGV[0] (not whatever PATH holds). It gets SIGKILL if we die first. Its PID, or
+ * -1 with errno when it could not start. */
+#define SPAWN_SELF 4
 pid_t spawn(char *const argv[], int out, int quiet);
 /* Wait for child PID: its exit code, 128+signal, or -1 with errno. */
 int wait_child(pid_t pid);
