@@ -12,10 +12,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../common/caps.h"
@@ -59,8 +56,6 @@ const char container_start_usage[] =
 	"Exit (when nspawn is not exec'd): 0 --dry-run, 1 a step failed, 2 usage, 3 bad\n"
 	"config or name, 126/127 stage 2 or nspawn not executable/found.\n";
 /* clang-format on */
-
-#define EARLY_NET_TIMEOUT_MS 60000
 
 /* msg_esc() of S, a string made for the message, which is freed: only the message stays. */
 static const char *esc_free(char *s)
@@ -500,118 +495,6 @@ static void flake_update(const struct start *s)
 		die(EXIT_FAIL, "update from FLAKE: nixos-container update %s: exited %d", s->name, r);
 }
 
-/* Under systemd on cgroup v2, nspawn --keep-unit moves itself into the unit's `supervisor`
- * subcgroup and the container into `payload`, then enables controllers on the unit's
- * cgroup, which the kernel refuses while a process is left in it: put the helper PID where
- * nspawn will be. Best effort. */
-static void helper_cgroup(pid_t pid)
-{
-	char line[4096], more[8], *dir, *procs;
-	FILE *f = fopen("/proc/self/cgroup", "re");
-	int v2 = 0;
-
-	if (f) {
-		/* pure v2: the one line "0::/PATH" */
-		v2 = fgets(line, sizeof(line), f) && !strncmp(line, "0::/", 4) &&
-		     !fgets(more, sizeof(more), f);
-		fclose(f);
-	}
-	if (!v2)
-		return;
-	line[strcspn(line, "\n")] = 0;
-	dir = xasprintf("/sys/fs/cgroup%s/supervisor", line + 3);
-	procs = xasprintf("%s/cgroup.procs", dir);
-	if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
-		FILE *p = fopen(procs, "we");
-
-		if (p) {
-			fprintf(p, "%d\n", (int)pid);
-			fclose(p);
-		}
-	}
-	free(dir);
-	free(procs);
-}
-
-/* The helper: wait until nspawn has made the host-side links, then configure them as
- * container-poststart does. It ends when nspawn (START, a pidfd; -1: none) has exited. */
-static noreturn void early_helper(const struct start *s, struct nl *ev, int start)
-{
-	const char *names[64];
-	size_t n = hostnet_links(&s->nc, names, 64);
-	struct timespec t0, t;
-	struct nl *nl;
-	int rc;
-
-	if (!(nl = nl_open())) {
-		warn_sys("early network: open netlink socket", NULL);
-		_exit(EXIT_FAIL);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (size_t i = 0; i < n && i < 64;) {
-		long ms;
-
-		if (nl_link_index(nl, names[i]) >= 0) {
-			i++;
-			continue;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-		if (ms >= EARLY_NET_TIMEOUT_MS) {
-			warn_err("early network: wait for interface", names[i], ETIMEDOUT,
-				 "nspawn did not make it; container-poststart will try again");
-			_exit(EXIT_FAIL);
-		}
-		/* a poll as well, in case a notification was lost (an altname added later) */
-		if (nl_wait_events(ev, 200, start) == 2)
-			_exit(0);
-	}
-	nl_close(ev);
-	rc = hostnet_up(nl, &s->nc);
-	nl_close(nl);
-	_exit(rc < 0 ? EXIT_FAIL : 0);
-}
-
-/* Fork the helper so that it is never nspawn's child: a child of nspawn that exits while
- * nspawn registers with machined makes that call fail (EINTR). An intermediate process
- * forks it and exits before the exec, so the helper is reparented (to PID 1 or a
- * subreaper) and watches nspawn through a pidfd instead. */
-static void early_network(struct start *s)
-{
-	struct nl *ev;
-	int start, st;
-	pid_t pid;
-
-	if (!hostnet_links(&s->nc, NULL, 0))
-		return;
-	/* subscribed before the fork: no link made after this point goes unheard */
-	if (!(ev = nl_open_link_events())) {
-		warn_sys("early network: watch links", NULL);
-		return;
-	}
-	/* close-on-exec: only the helper keeps it */
-	start = (int)syscall(SYS_pidfd_open, getpid(), 0);
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		pid = fork();
-		if (pid == 0)
-			early_helper(s, ev, start);
-		if (pid < 0)
-			warn_sys("early network: start helper", NULL);
-		else if (s->booted)
-			helper_cgroup(pid);
-		_exit(0);
-	}
-	if (pid < 0)
-		warn_sys("early network: start helper", NULL);
-	else
-		waitpid(pid, &st, 0);
-	if (start >= 0)
-		close(start);
-	nl_close(ev);
-}
-
 /* nspawn moves a link into the container only once udev has initialized it, unless /sys
  * is read-only, which it takes for "no udev here". Without udev (no /run/udev/control),
  * nspawn gets a mount namespace of its own where /sys is read-only. */
@@ -722,7 +605,7 @@ int container_start_main(int argc, char **argv)
 		return rc;
 	}
 	if (s.early_net)
-		early_network(&s);
+		hostnet_early(&s.nc, s.booted);
 	sys_readonly(&s);
 	setenv("SYSTEMD_NSPAWN_UNIFIED_HIERARCHY", "1", 0);
 	fflush(NULL);

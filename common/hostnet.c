@@ -2,9 +2,17 @@
  * container-start's early helper and a supervisor. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "hostnet.h"
+
+#define EARLY_NET_TIMEOUT_MS 60000
 
 size_t hostnet_links(const struct netconf *nc, const char **names, size_t max)
 {
@@ -116,4 +124,116 @@ int hostnet_clear(struct nl *nl, const struct netconf *nc)
 	for (size_t i = 0; i < nc->n_veths; i++)
 		rc |= del_link(nl, nc->veths[i].name);
 	return rc;
+}
+
+/* Under systemd on cgroup v2, nspawn --keep-unit moves itself into the unit's `supervisor`
+ * subcgroup and the container into `payload`, then enables controllers on the unit's
+ * cgroup, which the kernel refuses while a process is left in it: put the helper PID where
+ * nspawn will be. Best effort. */
+static void helper_cgroup(pid_t pid)
+{
+	char line[4096], more[8], *dir, *procs;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int v2 = 0;
+
+	if (f) {
+		/* pure v2: the one line "0::/PATH" */
+		v2 = fgets(line, sizeof(line), f) && !strncmp(line, "0::/", 4) &&
+		     !fgets(more, sizeof(more), f);
+		fclose(f);
+	}
+	if (!v2)
+		return;
+	line[strcspn(line, "\n")] = 0;
+	dir = xasprintf("/sys/fs/cgroup%s/supervisor", line + 3);
+	procs = xasprintf("%s/cgroup.procs", dir);
+	if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
+		FILE *p = fopen(procs, "we");
+
+		if (p) {
+			fprintf(p, "%d\n", (int)pid);
+			fclose(p);
+		}
+	}
+	free(dir);
+	free(procs);
+}
+
+/* The helper: wait until nspawn has made the host-side links, then configure them as
+ * container-poststart does. It ends when nspawn (START, a pidfd; -1: none) has exited. */
+static noreturn void early_helper(const struct netconf *nc, struct nl *ev, int start)
+{
+	const char *names[64];
+	size_t n = hostnet_links(nc, names, 64);
+	struct timespec t0, t;
+	struct nl *nl;
+	int rc;
+
+	if (!(nl = nl_open())) {
+		warn_sys("early network: open netlink socket", NULL);
+		_exit(EXIT_FAIL);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t i = 0; i < n && i < 64;) {
+		long ms;
+
+		if (nl_link_index(nl, names[i]) >= 0) {
+			i++;
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= EARLY_NET_TIMEOUT_MS) {
+			warn_err("early network: wait for interface", names[i], ETIMEDOUT,
+				 "nspawn did not make it; container-poststart will try again");
+			_exit(EXIT_FAIL);
+		}
+		/* a poll as well, in case a notification was lost (an altname added later) */
+		if (nl_wait_events(ev, 200, start) == 2)
+			_exit(0);
+	}
+	nl_close(ev);
+	rc = hostnet_up(nl, nc);
+	nl_close(nl);
+	_exit(rc < 0 ? EXIT_FAIL : 0);
+}
+
+/* Fork the helper so that it is never nspawn's child: a child of nspawn that exits while
+ * nspawn registers with machined makes that call fail (EINTR). An intermediate process
+ * forks it and exits before the exec, so the helper is reparented (to PID 1 or a
+ * subreaper) and watches nspawn through a pidfd instead. */
+void hostnet_early(const struct netconf *nc, int booted)
+{
+	struct nl *ev;
+	int start, st;
+	pid_t pid;
+
+	if (!hostnet_links(nc, NULL, 0))
+		return;
+	/* subscribed before the fork: no link made after this point goes unheard */
+	if (!(ev = nl_open_link_events())) {
+		warn_sys("early network: watch links", NULL);
+		return;
+	}
+	/* close-on-exec: only the helper keeps it */
+	start = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		pid = fork();
+		if (pid == 0)
+			early_helper(nc, ev, start);
+		if (pid < 0)
+			warn_sys("early network: start helper", NULL);
+		else if (booted)
+			helper_cgroup(pid);
+		_exit(0);
+	}
+	if (pid < 0)
+		warn_sys("early network: start helper", NULL);
+	else
+		waitpid(pid, &st, 0);
+	if (start >= 0)
+		close(start);
+	nl_close(ev);
 }

@@ -28,4 +28,10 @@ int hostnet_main_veth(const struct netconf *nc);
  * after reporting each failure; the rest is still tried. */
 int hostnet_clear(struct nl *nl, const struct netconf *nc);
 
+/* container-start --early-network: a helper process, never the caller's child (so never
+ * nspawn's once the caller execs it), waits until nspawn has made hostnet_links(), then
+ * does hostnet_up(); it ends with the caller's process (nspawn) or after 60 s. BOOTED:
+ * under systemd, where the helper joins the unit's supervisor/ cgroup on cgroup v2. */
+void hostnet_early(const struct netconf *nc, int booted);
+
 #endif
