@@ -210,6 +210,18 @@ static const char *value_why(const char *v)
 	return NULL;
 }
 
+int nc_system_check(const struct nc_args *a, char *err, size_t errlen)
+{
+	if (a->config && a->config_file)
+		return usage(err, errlen,
+			     "--config and --config-file are mutually incompatible. "
+			     "Please define one or the other, but not both");
+	if (a->system_path && (a->config || a->config_file || a->flake))
+		return usage(err, errlen,
+			     "--system-path goes with none of --config, --config-file and --flake");
+	return 0;
+}
+
 int nc_create_check(const struct nc_args *a, char *err, size_t errlen)
 {
 	struct strv ports = { 0 };
@@ -218,13 +230,8 @@ int nc_create_check(const struct nc_args *a, char *err, size_t errlen)
 
 	if (!a->host_address != !a->local_address)
 		return usage(err, errlen, "With --host-address set, --local-address is required as well!");
-	if (a->config && a->config_file)
-		return usage(err, errlen,
-			     "--config and --config-file are mutually incompatible. "
-			     "Please define one or the other, but not both");
-	if (a->system_path && (a->config || a->config_file || a->flake))
-		return usage(err, errlen,
-			     "--system-path goes with none of --config, --config-file and --flake");
+	if (nc_system_check(a, err, errlen))
+		return EXIT_USAGE;
 	if (a->host_network && (a->host_address || a->bridge || a->port))
 		return usage(err, errlen,
 			     "--use-host-network goes with none of --host-address, --local-address, "

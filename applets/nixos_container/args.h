@@ -37,6 +37,9 @@ int nc_args_parse(struct nc_args *a, const struct nc_cmd *cmds, int argc, char *
 		  size_t errlen);
 /* The operands the command's row allows, and NAME (name_check()): then A->name is set. */
 int nc_args_operands(struct nc_args *a, char *err, size_t errlen);
+/* What the system comes from (--config, --config-file, --flake, --system-path): the checks
+ * create and update share. */
+int nc_system_check(const struct nc_args *a, char *err, size_t errlen);
 /* create's checks of what was given, all before anything is made (addresses in use are
  * the applet's, which knows the confs). */
 int nc_create_check(const struct nc_args *a, char *err, size_t errlen);

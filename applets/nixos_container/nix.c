@@ -365,14 +365,11 @@ out:
 int cmd_update(void)
 {
 	struct conf c = { 0 };
-	char *sys = NULL, *flake = NULL;
+	char *sys = NULL, *flake = NULL, why[512];
 	int rc;
 
-	if (o.config && o.config_file)
-		die_usage("--config and --config-file are mutually incompatible. "
-			  "Please define one or the other, but not both");
-	if (o.system_path && (o.config || o.config_file || o.flake))
-		die_usage("--system-path goes with none of --config, --config-file and --flake");
+	if (nc_system_check(&o, why, sizeof(why)))
+		die_usage("%s", why);
 	conf_load(&c, o.name);
 	if (o.flake)
 		flake = xstrdup(o.flake);
@@ -382,8 +379,6 @@ int cmd_update(void)
 	if (profile_linked() || mkdir_p(p.profile, 0755) < 0)
 		die(EXIT_FAIL, "make: %s: %s", msg_esc(p.profile), errmsg(errno));
 	if (flake || o.system_path) {
-		char why[512];
-
 		if (flake)
 			check_flake(flake);
 		if (flake && build_flake(flake, &sys, why, sizeof(why)))
@@ -395,8 +390,6 @@ int cmd_update(void)
 		if ((o.config && *o.config) || (o.config_file && *o.config_file))
 			if (write_nixos_config(1) < 0)
 				die(EXIT_FAIL, "write: %s: %s", msg_esc(p.nixos_config), errmsg(errno));
-		char why[512];
-
 		if ((rc = build_nixos(why, sizeof(why), 1)) == 2)
 			die(EXIT_FAIL,
 			    NSPAWN_UNSET "Refresh your configuration (or check the 25.11 release notes on "
