@@ -489,8 +489,10 @@ static void flake_update(const struct start *s)
 	fflush(NULL);
 	r = run_wait(argv, SPAWN_SELF);
 	if (r < 0)
-		die_sys(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, "update from FLAKE",
-			"nixos-container");
+		die_sys(errno == ENOENT	  ? EXIT_NOTFOUND
+			: errno == EACCES ? EXIT_NOEXEC
+					  : EXIT_FAIL,
+			"update from FLAKE: run nixos-container", "/proc/self/exe");
 	if (r)
 		die(EXIT_FAIL, "update from FLAKE: nixos-container update %s: exited %d", s->name, r);
 }
@@ -505,11 +507,12 @@ static void sys_readonly(const struct start *s)
 	if ((!s->ifaces.n && !s->macvlans.n) || access("/run/udev/control", F_OK) == 0 ||
 	    statvfs("/sys", &v) < 0 || v.f_flag & ST_RDONLY)
 		return;
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
-	    mount(NULL, "/sys", NULL,
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		die_sys(EXIT_FAIL, "INTERFACES, MACVLANS: a mount namespace for nspawn", NULL);
+	if (mount(NULL, "/sys", NULL,
 		  MS_REMOUNT | MS_BIND | MS_RDONLY | (v.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC)),
 		  NULL) < 0)
-		die_err(EXIT_FAIL, "INTERFACES, MACVLANS", "/sys", errno,
+		die_err(EXIT_FAIL, "INTERFACES, MACVLANS: make /sys read-only for nspawn", "/sys", errno,
 			"no udev here, and nspawn wants /sys read-only then: start udev, or start nspawn "
 			"where /sys is read-only");
 }

@@ -583,8 +583,7 @@ fail:
 		int n = (int)(c - p + strlen(c));
 
 		free(p);
-		die_path("make directory", base, rel, n, 0,
-			 link ? "a symlink, not followed out of the container root" : nofollow_strerror(err));
+		die_path("make directory", base, rel, n, 0, nofollow_strerror(link ? ELOOP : err));
 	}
 }
 

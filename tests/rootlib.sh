@@ -101,7 +101,9 @@ wait_gone() {
 # ct_key NAME: NAME.HASH, as container_key() makes it from $NCBOX_CONFIG_DIR (FNV-1a of its
 # real path): the supervisor's RUN_DIR/KEY and cgroup ncbox/KEY.
 ct_key() {
-	printf '%s.%s' "$1" "$(printf %s "$(realpath "$NCBOX_CONFIG_DIR")" | python3 -c 'import sys
+	local r
+	r=$(realpath "$NCBOX_CONFIG_DIR") || return 1
+	printf '%s.%s' "$1" "$(printf %s "$r" | python3 -c 'import sys
 h = 2166136261
 for b in sys.stdin.buffer.read(): h = ((h ^ b) * 16777619) & 0xffffffff
 print("%08x" % h)')"
@@ -116,7 +118,7 @@ fake_supervisor() {
 	d=$NCBOX_RUN_DIR/$k cg=$(findmnt -n -t cgroup2 -o TARGET | head -1)/ncbox/$k
 	mkdir -p "$d" "$cg/payload"
 	printf 'STATE=up\nPID=0\nLEADER_PID=%s\n' "$2" >"$d/status"
-	echo "$2" >"$cg/payload/cgroup.procs"
+	echo "$2" >"$cg/payload/cgroup.procs" || { fail "fake supervisor of $1" "cannot move $2 into $cg/payload"; return 1; }
 	(
 		echo "$BASHPID" >"$cg/cgroup.procs"
 		exec 9>"$d/lock"
@@ -126,4 +128,6 @@ fake_supervisor() {
 	at_exit "kill -9 $!; sleep 0.2; rmdir '$cg/payload' '$cg' '${cg%/*}'"
 	disown # a test's `wait` is not for it
 	for ((i = 0; i < 50; i++)); do flock -n -s "$d/lock" true || return 0; sleep 0.02; done
+	fail "fake supervisor of $1" "its lock was never taken"
+	return 1
 }
