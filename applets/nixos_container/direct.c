@@ -292,6 +292,8 @@ static int d_start(void)
 	while (poll(&pf, 1, (int)(end - now_ms() > 0 ? end - now_ms() : 0)) < 0 && errno == EINTR)
 		;
 	if (!pf.revents || read(r[0], &c, 1) != 1) {
+		/* ours first: its status may not name it yet, or still name an earlier one */
+		kill(pid, SIGKILL);
 		sv_free(&s);
 		sv_this(&s);
 		kill_all(&s);

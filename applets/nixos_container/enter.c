@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,6 +65,11 @@ static noreturn void exec_login(char **cmd, int noshell)
 	char *base;
 	size_t n = 0;
 
+	/* confined first: what follows reads and runs what the container chose */
+	if (confine_apply(&init_priv, &where) < 0) {
+		warn_msg("take on the privileges of the container's init: %s: %s", where, strerror(errno));
+		_exit(EXIT_FAIL);
+	}
 	root_account(&home, &shell);
 	strv_pushf(&env, "HOME=%s", home);
 	strv_pushf(&env, "SHELL=%s", shell);
@@ -77,10 +83,6 @@ static noreturn void exec_login(char **cmd, int noshell)
 		warn_msg("cd %s: %s", msg_esc(home), strerror(errno));
 	while (cmd && cmd[n])
 		n++;
-	if (confine_apply(&init_priv, &where) < 0) {
-		warn_msg("take on the privileges of the container's init: %s: %s", where, strerror(errno));
-		_exit(EXIT_FAIL);
-	}
 	argv = xmalloc((n + 5) * sizeof(*argv));
 	base = strrchr(shell, '/');
 	if (!noshell && access(shell, X_OK) == 0) {
@@ -140,8 +142,11 @@ int enter_run(pid_t leader, char **cmd, int noshell)
 	sigaddset(&block, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	if ((run_child = fork()) < 0)
-		die_sys(EXIT_FAIL, "fork", msg_esc("run"));
+		die_sys(EXIT_FAIL, "fork", NULL);
 	if (run_child == 0) {
+		/* not dumpable until the exec: a process in the container cannot ptrace us while
+		 * we still hold the host's privileges */
+		prctl(PR_SET_DUMPABLE, 0);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		/* first the cgroup, while the host's view still holds: then the namespaces */
 		for (int i = 0; i < ncg; i++)
@@ -169,6 +174,6 @@ int enter_run(pid_t leader, char **cmd, int noshell)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	while (waitpid(run_child, &status, 0) < 0)
 		if (errno != EINTR)
-			die_sys(EXIT_FAIL, "wait for", msg_esc("run"));
+			die_sys(EXIT_FAIL, "wait for the command", NULL);
 	return exit_status(status);
 }

@@ -120,7 +120,7 @@ void conf_names(struct strv *out)
 int read_conf(int dfd, const char *name, const char *const *keys, size_t n, const char **vals,
 	      struct confbuf *b, char *err, size_t errlen)
 {
-	char file[NAME_MAX_LEN + 8], path[4096];
+	char file[256], path[4096]; /* a d_name and ".conf" */
 	size_t len = 0, vlen[8];
 	struct stat st;
 	ssize_t r = 0;

@@ -103,19 +103,26 @@ static void flake_split(const char *flake, char **ref, char **attr)
 	}
 }
 
-/* nix build of the flake's system into *PATH (malloc'd): 0, else a message in WHY. */
+/* nix build of the flake's system into *PATH (malloc'd): 0, else a message in WHY. The
+ * result link goes to a directory of our own, not the profile dir: the container can write
+ * there and could swap the link before it is read. */
 int build_flake(const char *flake, char **path, char *why, size_t len)
 {
-	char *ref, *attr, *out = xasprintf("%s/.build-result", p.profile);
+	char dir[] = "/tmp/nixos-container.XXXXXX", *ref, *attr, *out;
 	struct strv a = { 0 };
 	int rc;
 
+	if (!mkdtemp(dir)) {
+		snprintf(why, len, "failed to build container from flake '%s' (make %s: %s)", msg_esc(flake),
+			 dir, strerror(errno));
+		return -1;
+	}
+	out = xasprintf("%s/result", dir);
 	flake_split(flake, &ref, &attr);
 	push_all(&a, "nix", "build", "-o", out, NULL);
 	nix_argv_add_flags(&a);
 	push_all(&a, "--", NULL);
 	strv_pushf(&a, "%s#nixosConfigurations.\"%s\".config.system.build.toplevel", ref, attr);
-	unlink(out);
 	rc = nix_run(&a);
 	if (rc < 0)
 		snprintf(why, len, "failed to build container from flake '%s' (run nix: %s)", msg_esc(flake),
@@ -129,6 +136,7 @@ int build_flake(const char *flake, char **path, char *why, size_t len)
 			 msg_esc(flake), strerror(errno)),
 		    rc = -1;
 	unlink(out);
+	rmdir(dir);
 	free(out);
 	free(ref);
 	free(attr);
