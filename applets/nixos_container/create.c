@@ -256,7 +256,7 @@ int cmd_create(void)
 
 		if (rc)
 			create_failed("failed to set initial container configuration (%s)",
-				      rc < 0 ? errmsg(errno) : "nix-env failed");
+				      rc < 0 ? nofollow_strerror(errno) : "nix-env failed");
 	} else {
 		char why[512];
 
@@ -266,7 +266,7 @@ int cmd_create(void)
 				create_failed("make %s: %s", msg_esc(p.root), strerror(errno));
 		}
 		if (write_nixos_config(2) < 0)
-			create_failed("write %s: %s", msg_esc(p.nixos_config), errmsg(errno));
+			create_failed("write %s: %s", msg_esc(p.nixos_config), nofollow_strerror(errno));
 		if (build_nixos(why, sizeof(why), 0))
 			create_failed("failed to build initial container configuration (%s)", why);
 	}

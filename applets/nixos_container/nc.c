@@ -183,11 +183,6 @@ int read_conf(int dfd, const char *name, const char *const *keys, size_t n, cons
 	return rc;
 }
 
-const char *errmsg(int e)
-{
-	return e == ELOOP ? "a symlink, which is not followed" : strerror(e);
-}
-
 static int in_store(const char *path)
 {
 	char *real = realpath(path, NULL);

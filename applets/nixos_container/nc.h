@@ -44,8 +44,6 @@ void need_conf(void);
 /* NAME.conf held locked (start, stop, destroy one at a time): its fd; dies when it is
  * gone, or went away meanwhile. */
 int lock_conf(void);
-/* strerror(E), but a refused symlink (ELOOP from O_NOFOLLOW) is called what it is. */
-const char *errmsg(int e);
 /* Whether NAME is declarative: its conf is in the Nix store (through /etc/static). LINK:
  * whether NAME.conf is a symlink, -1 when not known. */
 int conf_declarative(const char *name, int link);

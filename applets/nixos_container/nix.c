@@ -324,7 +324,7 @@ int build_nixos(char *why, size_t len, int check)
 		text = read_regular_at(dfd, "configuration.nix", 1 << 20, &n), close(dfd);
 	if (!text) {
 		snprintf(why, len, "%s: %s", msg_esc(p.nixos_config),
-			 errno == EINVAL ? "not a regular file" : errmsg(errno));
+			 errno == EINVAL ? "not a regular file" : nofollow_strerror(errno));
 		return -1;
 	}
 	if (!mkdtemp(dir) ||
@@ -385,7 +385,7 @@ int cmd_update(void)
 		 *conf_file_get(&c, "FLAKE"))
 		flake = xstrdup(conf_file_get(&c, "FLAKE"));
 	if (profile_linked() || mkdir_p(p.profile, 0755) < 0)
-		die(EXIT_FAIL, "make: %s: %s", msg_esc(p.profile), errmsg(errno));
+		die(EXIT_FAIL, "make: %s: %s", msg_esc(p.profile), nofollow_strerror(errno));
 	if (flake || o.system_path) {
 		if (flake)
 			check_flake(flake);
@@ -393,11 +393,12 @@ int cmd_update(void)
 			die(EXIT_FAIL, "%s", why);
 		if ((rc = set_system(sys ? sys : o.system_path)))
 			die(EXIT_FAIL, "failed to set container configuration (%s)",
-			    rc < 0 ? errmsg(errno) : "nix-env failed");
+			    rc < 0 ? nofollow_strerror(errno) : "nix-env failed");
 	} else {
 		if ((o.config && *o.config) || (o.config_file && *o.config_file))
 			if (write_nixos_config(1) < 0)
-				die(EXIT_FAIL, "write: %s: %s", msg_esc(p.nixos_config), errmsg(errno));
+				die(EXIT_FAIL, "write: %s: %s", msg_esc(p.nixos_config),
+				    nofollow_strerror(errno));
 		if ((rc = build_nixos(why, sizeof(why), 1)) == 2)
 			die(EXIT_FAIL,
 			    NSPAWN_UNSET "Refresh your configuration (or check the 25.11 release notes on "

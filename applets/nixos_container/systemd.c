@@ -8,7 +8,6 @@
 
 #include "../../common/proc.h"
 #include "../../common/task.h"
-#include "../../common/proc.h"
 #include "nc.h"
 
 /* `PROG ARGS...` with its output; dies naming the step when it cannot run. */
