@@ -353,11 +353,6 @@ static void choose_init(struct start *s)
 	strv_push(&s->init, xstrdup(INIT_BIND));
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* --load-credential for each regular file in $CREDENTIALS_DIRECTORY (the netns seed). */
 static void credentials(struct start *s)
 {
@@ -383,8 +378,7 @@ static void credentials(struct start *s)
 		strv_push(&names, xstrdup(e->d_name));
 	}
 	closedir(d);
-	if (names.n)
-		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	strv_sort(&names);
 	for (size_t i = 0; i < names.n; i++)
 		strv_pushf(&s->creds, "--load-credential=%s:%s/%s", names.v[i], dir, names.v[i]);
 	strv_free(&names);

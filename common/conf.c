@@ -52,24 +52,31 @@ static int fail(char *err, size_t errlen, const char *where, unsigned int line, 
 	return -1;
 }
 
-/* systemd's env_name_is_valid() */
-static int name_ok(const char *k)
+/* systemd's env_name_is_valid(), for the N bytes at K */
+static int name_ok(const char *k, size_t n)
 {
-	if (!*k || (*k >= '0' && *k <= '9'))
+	if (!n || (*k >= '0' && *k <= '9'))
 		return 0;
-	for (; *k; k++)
+	for (const char *e = k + n; k < e; k++)
 		if (!(*k == '_' || (*k >= '0' && *k <= '9') || ((*k | 0x20) >= 'a' && (*k | 0x20) <= 'z')))
 			return 0;
 	return 1;
 }
 
+static uint32_t fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
 /* The slot of key K in the open-addressing table TAB (MASK + 1 entries of indices into KEYS). */
 static size_t *slot(size_t *tab, size_t mask, const struct strv *keys, const char *k)
 {
-	size_t h = 2166136261u; /* FNV-1a */
+	size_t h = fnv1a(k);
 
-	for (const char *p = k; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
 	for (h &= mask; tab[h] != SIZE_MAX && strcmp(keys->v[tab[h]], k); h = (h + 1) & mask)
 		;
 	return &tab[h];
@@ -118,7 +125,7 @@ static void push(struct conf *c, const char *where, unsigned int line, char *k, 
 
 	k[nk] = 0;
 	v[nv] = 0;
-	if (name_ok(k)) {
+	if (name_ok(k, nk)) {
 		strv_push(&c->keys, xstrdup(k));
 		strv_push(&c->vals, xstrdup(v));
 		return;
@@ -323,12 +330,8 @@ int envfile_scan(const char *buf, size_t len, const char *const *keys, size_t n,
 					return -1;
 			continue;
 		}
-		if (!(eq = memchr(l, '=', (size_t)(e - l))) || eq == l || (*l >= '0' && *l <= '9'))
+		if (!(eq = memchr(l, '=', (size_t)(e - l))) || !name_ok(l, (size_t)(eq - l)))
 			return -1;
-		for (const char *p = l; p < eq; p++)
-			if (!(*p == '_' || (*p >= '0' && *p <= '9') ||
-			      ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')))
-				return -1;
 		/* a plain value: printable ASCII, no blank, quote or backslash */
 		for (const char *p = eq + 1; p < e; p++)
 			if (*p <= ' ' || *p > '~' || *p == '"' || *p == '\'' || *p == '\\')
@@ -461,9 +464,9 @@ const char *state_dir(void)
 
 const char *run_dir(void)
 {
-	const char *r = getenv("NCBOX_RUN_DIR");
+	const char *r = env_or("NCBOX_RUN_DIR", NULL);
 
-	if (r && *r)
+	if (r)
 		return r;
 	return !strcmp(state_dir(), "/var/lib/containers") ? "/run/containers" : "/run/nixos-containers";
 }
@@ -473,12 +476,8 @@ char *container_key(const char *name)
 	static uint32_t h; /* the config dir's, once: list --json asks for each container */
 	char real[PATH_MAX];
 
-	if (!h) {
-		const char *d = realpath(config_dir(), real) ? real : config_dir();
-
-		for (h = 2166136261u; *d; d++) /* FNV-1a */
-			h = (h ^ (unsigned char)*d) * 16777619u;
-	}
+	if (!h)
+		h = fnv1a(realpath(config_dir(), real) ? real : config_dir());
 	return xasprintf("%s.%08x", name, (unsigned)h);
 }
 

@@ -65,5 +65,6 @@ struct strv {
 void strv_push(struct strv *sv, char *s); /* takes ownership */
 void strv_pushf(struct strv *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strv_free(struct strv *sv);
+void strv_sort(struct strv *sv); /* by strcmp */
 
 #endif

@@ -87,11 +87,6 @@ static int is_podman_conf(const char *dir, const char *stem)
 	       (!strcmp(stem, "libpod") || !strcmp(stem, "containers") || !strcmp(stem, "registries"));
 }
 
-int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void conf_names(struct strv *out)
 {
 	const char *dir = config_dir();
@@ -113,8 +108,7 @@ void conf_names(struct strv *out)
 			strv_push(out, xstrdup(de->d_name));
 	}
 	closedir(d);
-	if (out->n)
-		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+	strv_sort(out);
 }
 
 int read_conf(int dfd, const char *name, const char *const *keys, size_t n, const char **vals,

@@ -59,8 +59,6 @@ struct confbuf {
 };
 int read_conf(int dfd, const char *name, const char *const *keys, size_t n, const char **vals,
 	      struct confbuf *b, char *err, size_t errlen);
-/* qsort() and bsearch() of strings. */
-int cmp_str(const void *a, const void *b);
 /* The container names in the config dir, sorted. */
 void conf_names(struct strv *out);
 
