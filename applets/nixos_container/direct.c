@@ -273,7 +273,7 @@ static int d_start(void)
 		if (strcmp(s.state, "up"))
 			die(EXIT_FAIL, "its supervisor (PID %d) is still %s after %d ms", (int)s.pid, s.state,
 			    ms);
-		return sv_free(&s), close(lock), 0;
+		return sv_free(&s), unlock_conf(lock), 0;
 	}
 	if (s.left)
 		orphaned(&s);
@@ -308,7 +308,7 @@ static int d_start(void)
 	}
 	close(r[0]);
 	sv_free(&s);
-	close(lock);
+	unlock_conf(lock);
 	return 0;
 }
 
@@ -329,7 +329,7 @@ static int stop(int force)
 		rc = kill_all(&s);
 	}
 	sv_free(&s);
-	close(lock);
+	unlock_conf(lock);
 	return rc;
 }
 

@@ -242,6 +242,10 @@ static int cmd_destroy(void)
 	/* a conf that cannot go: say so before anything else goes */
 	if (access(config_dir(), W_OK) < 0)
 		die_sys(EXIT_FAIL, "remove", msg_esc(p.conf));
+	/* held from here on: no start between the stop and the removal (a conf that leads
+	 * nowhere starts nothing: no lock to take on it) */
+	if (present > 0)
+		lock = lock_conf();
 	st = be->status();
 	if (!strcmp(st, "orphaned"))
 		die(EXIT_FAIL, "processes are left in its cgroup with no supervisor (terminate kills them)");
@@ -249,9 +253,6 @@ static int cmd_destroy(void)
 		die(EXIT_FAIL, "failed to terminate container");
 	if (be->forget)
 		be->forget();
-	/* a conf that leads nowhere starts nothing: no lock to take on it */
-	if (present > 0)
-		lock = lock_conf();
 	destroy_journal();
 	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
 		char *failed;
@@ -262,7 +263,7 @@ static int cmd_destroy(void)
 	if (unlink(p.conf) < 0)
 		die_sys(EXIT_FAIL, "remove", msg_esc(p.conf));
 	if (lock >= 0)
-		close(lock);
+		unlock_conf(lock);
 	return 0;
 }
 

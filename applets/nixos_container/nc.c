@@ -51,10 +51,16 @@ int conf_present(void)
 
 /* Hold the container's conf locked (start, stop, destroy one at a time); dies when the
  * conf went away meanwhile. */
+static int held = -1, depth; /* the lock taken, and how often (destroy stops under it) */
+
 int lock_conf(void)
 {
-	int fd = open(p.conf, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd;
 	struct stat a, b;
+
+	if (held >= 0)
+		return depth++, held;
+	fd = open(p.conf, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -66,7 +72,17 @@ int lock_conf(void)
 			die_sys(EXIT_FAIL, "lock", msg_esc(p.conf));
 	if (fstat(fd, &a) < 0 || stat(p.conf, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
 		die(EXIT_NOCONTAINER, "container '%s' does not exist", o.name);
-	return fd;
+	depth = 1;
+	return held = fd;
+}
+
+void unlock_conf(int fd)
+{
+	if (fd == held && --depth > 0)
+		return;
+	if (fd == held)
+		held = -1;
+	close(fd);
 }
 
 void need_conf(void)

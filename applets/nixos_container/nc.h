@@ -44,6 +44,8 @@ void need_conf(void);
 /* NAME.conf held locked (start, stop, destroy one at a time): its fd; dies when it is
  * gone, or went away meanwhile. */
 int lock_conf(void);
+/* Undo one lock_conf(): the lock goes with the last. */
+void unlock_conf(int fd);
 /* Whether NAME is declarative: its conf is in the Nix store (through /etc/static). LINK:
  * whether NAME.conf is a symlink, -1 when not known. */
 int conf_declarative(const char *name, int link);
