@@ -71,13 +71,14 @@ const char *container_name(int nargs, char **args)
 	return name;
 }
 
-/* Parse VALUE of KEY into A (FAMILY): an empty value leaves it unset. */
+/* Parse VALUE of KEY into A (FAMILY), an address a link can have (addr_usable): an empty
+ * value leaves it unset. */
 static int addr_field(const char *value, int family, struct ipaddr *a, const char **why)
 {
 	memset(a, 0, sizeof(*a));
 	if (!value || !*value)
 		return 0;
-	return addr_parse(value, family, a, why);
+	return addr_parse(value, family, a, why) < 0 || addr_usable(a, why) < 0 ? -1 : 0;
 }
 
 static const struct veth_key {
@@ -295,25 +296,12 @@ void veths_free(struct veth *v, size_t n)
 	free(v);
 }
 
-/* An address that makes no sense on a link dies naming KEY and VAL (NULL: A, formatted);
- * PRE names the EXTRA_VETHS entry. */
-static void addr_check(const char *pre, const char *key, const char *val, const struct ipaddr *a)
-{
-	const char *why;
-	char buf[64];
-
-	if (addr_set(a) && addr_usable(a, &why) < 0)
-		die(EXIT_CONFIG, "%s%s '%s': %s", pre, key,
-		    val ? msg_esc(val) : addr_format(a, buf, sizeof(buf)), why);
-}
-
 static void addr_key(const struct conf *c, const char *key, int family, struct ipaddr *a)
 {
 	const char *val = conf_get(c, key), *why;
 
 	if (addr_field(val, family, a, &why) < 0)
 		die(EXIT_CONFIG, "%s '%s': %s", key, msg_esc(val), why);
-	addr_check("", key, val, a);
 }
 
 void netconf_load(struct netconf *nc, const struct conf *c, const char *name)
@@ -352,14 +340,6 @@ void netconf_load(struct netconf *nc, const struct conf *c, const char *name)
 	v = conf_get(c, "EXTRA_VETHS");
 	if (v && veths_parse(v, &nc->veths, &nc->n_veths, err, sizeof(err)) < 0)
 		die(EXIT_CONFIG, "EXTRA_VETHS: %s", err);
-	for (size_t i = 0; i < nc->n_veths; i++) {
-		const struct veth *e = &nc->veths[i];
-
-		snprintf(err, sizeof(err), "EXTRA_VETHS: veth '%s': ", e->name);
-		for (size_t k = 0; k < sizeof(veth_keys) / sizeof(veth_keys[0]); k++)
-			addr_check(err, veth_keys[k].key, NULL,
-				   (const void *)((const char *)e + veth_keys[k].off));
-	}
 }
 
 void netconf_free(struct netconf *nc)
