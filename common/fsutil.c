@@ -492,7 +492,10 @@ const char *nofollow_strerror(int err)
 	return err == ELOOP ? "a symlink, not followed" : strerror(err);
 }
 
-int open_beneath(int at, const char *rel)
+/* Open directory REL under directory AT, all of it there already, through no symlink and
+ * never above AT (RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH). -1 with errno (ELOOP: a symlink
+ * was met; ENOSYS: a kernel without openat2). */
+static int open_beneath(int at, const char *rel)
 {
 	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
 				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH };

@@ -48,11 +48,6 @@ void mounts_free(struct mountent *m, size_t n);
  * was met and refused, "a symlink, not followed", not a loop; else strerror(ERR). */
 const char *nofollow_strerror(int err);
 
-/* Open directory REL under directory AT, all of it there already, through no symlink and
- * never above AT (RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH). -1 with errno (ELOOP: a symlink
- * was met; ENOSYS: a kernel without openat2). */
-int open_beneath(int at, const char *rel);
-
 /* Open PATH as a process chrooted into ROOT would: symlinks followed, each resolved inside
  * ROOT, ".." never above it, no /proc magic link (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
  * ROOT itself must not be a symlink. FLAGS as open()'s, O_CLOEXEC added. -1 with
