@@ -35,7 +35,8 @@ int profile_linked(void)
 {
 	struct stat st;
 
-	return lstat(p.profile, &st) == 0 && !S_ISDIR(st.st_mode) && (errno = ELOOP);
+	return lstat(p.profile, &st) == 0 && !S_ISDIR(st.st_mode) &&
+	       (errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR);
 }
 
 int conf_present(void)

@@ -34,7 +34,8 @@ extern const struct backend *be;
 /* NAME becomes o.name: its paths and the messages' context. */
 void set_name(const char *name);
 int exists(const char *path);
-/* Whether the profile dir is not a directory of its own (errno ELOOP then). */
+/* Whether the profile dir is not a directory of its own (errno ELOOP for a symlink,
+ * ENOTDIR for anything else). */
 int profile_linked(void);
 /* Whether NAME.conf is there: 1, 0 when not, -1 for a symlink that leads nowhere; dies
  * when it cannot tell. */
