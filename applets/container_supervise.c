@@ -260,6 +260,17 @@ static void stop_begin(void)
 	stop_try();
 }
 
+/* Take the signals that wait in the signalfd: SIGTERM or SIGINT begins a stop. Also before
+ * a fork, so that a stop during prestart or a reboot's cleanup is not missed. */
+static void sig_drain(void)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sv.sfd, &si, sizeof(si)) == sizeof(si))
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			stop_begin();
+}
+
 /* The stop timeout passed: kill the container, then nspawn if it does not go. */
 static void stop_kill(void)
 {
@@ -403,6 +414,7 @@ static int run_once(int again)
 		die_sys(EXIT_FAIL, "make notify socket", sv.notify);
 	if (pipe2(p, O_CLOEXEC) < 0 || fcntl(p[0], F_SETFL, O_NONBLOCK) < 0)
 		die_sys(EXIT_FAIL, "make log pipe", NULL);
+	sig_drain();
 	if (sv.stopping) /* stopped during prestart */
 		pid = -1, errno = ECANCELED;
 	else if ((pid = fork()) == 0) {
@@ -433,6 +445,7 @@ static int run_once(int again)
 			warn_sys("start", "container-start");
 		close(sv.nsock);
 		close(sv.pipe);
+		sv.pipe = -1;
 		teardown();
 		return -1;
 	}
@@ -443,7 +456,6 @@ static int run_once(int again)
 				       { sv.nsock, POLLIN, 0 },
 				       { sv.pipe, POLLIN, 0 } };
 		long long t = -1, now = now_ms();
-		struct signalfd_siginfo si;
 
 		/* the stop timeout: the container killed; KILL_WAIT_MS later, nspawn too */
 		if (sv.stopping && sv.killed < 2) {
@@ -469,13 +481,13 @@ static int run_once(int again)
 			close(sv.pipe);
 			sv.pipe = -1;
 		}
-		if ((f[0].revents & POLLIN) && read(sv.sfd, &si, sizeof(si)) == sizeof(si) &&
-		    (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT))
-			stop_begin();
+		if (f[0].revents & POLLIN)
+			sig_drain();
 		stop_try();
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			break;
 	}
+	sv.forwarded = 1; /* reaped: a stop from now on has nothing to go to */
 	close(sv.nsock);
 	teardown();
 	/* the container may have held the pipe too: read the rest once it is gone */
@@ -638,6 +650,7 @@ int container_supervise_main(int argc, char **argv)
 		}
 		starts[n++ % START_BURST] = t;
 		rc = run_once(n > 1);
+		sig_drain(); /* a stop during the cleanup: no restart */
 		if (rc < 0)
 			rc = sv.stopping ? 0 : EXIT_FAIL;
 		else if (sv.exit || sv.stopping)
