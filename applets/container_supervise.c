@@ -568,6 +568,7 @@ static void cgroups(const char *key)
 
 int container_supervise_main(int argc, char **argv)
 {
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE };
 	long long starts[START_BURST] = { 0 };
 	char *ops[2], *key;
 	int nops = 0, lock, rc, n = 0;
@@ -632,10 +633,13 @@ int container_supervise_main(int argc, char **argv)
 		if (fstat(1, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
 			sv.out = 1;
 	}
+	/* default first: a signal the caller ignored (a script's `&` ignores SIGINT) would
+	 * never reach the signalfd */
 	sigemptyset(&mask);
-	for (int s = 1; s < 32; s++)
-		if (s == SIGTERM || s == SIGINT || s == SIGHUP || s == SIGCHLD || s == SIGPIPE)
-			sigaddset(&mask, s);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++) {
+		signal(sigs[i], SIG_DFL);
+		sigaddset(&mask, sigs[i]);
+	}
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	if ((sv.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
 		die_sys(EXIT_FAIL, "signalfd", NULL);
