@@ -237,8 +237,14 @@ static void stop_try(void)
 		return;
 	if (!sv.leader) {
 		/* still container-start: it has nothing running yet, and dies of SIGTERM */
-		if (same_exe(sv.child) && kill(sv.child, SIGTERM) == 0)
-			sv.forwarded = 2; /* again once nspawn names a leader: it may have exec'd */
+		if (same_exe(sv.child)) {
+			if (kill(sv.child, SIGTERM) == 0)
+				sv.forwarded = 2; /* again once nspawn names a leader: it may have exec'd */
+		} else if (now_ms() - sv.stop_at >= CATCH_WAIT_MS) {
+			/* nspawn, and still no leader: it takes a SIGTERM before it has one too */
+			kill(sv.child, SIGTERM);
+			sv.forwarded = 1;
+		}
 		return;
 	}
 	if (!sv.killsig)
