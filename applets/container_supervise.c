@@ -15,7 +15,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -106,9 +105,7 @@ static sigset_t mask;
 static void child_setup(void)
 {
 	sigprocmask(SIG_UNBLOCK, &mask, NULL);
-	if (syscall(436 /* close_range */, 3, ~0U, 0) < 0)
-		for (int fd = 3; fd < 65536; fd++)
-			close(fd);
+	close_from(3, -1);
 }
 
 /* Run APPLET NAME from this binary and wait: its exit code, 128+signal, or -1. */
@@ -598,9 +595,7 @@ int container_supervise_main(int argc, char **argv)
 	if (sv.ready_fd >= 0 && fcntl(sv.ready_fd, F_SETFD, FD_CLOEXEC) < 0)
 		die_usage("--ready-fd=%d: not an open descriptor", sv.ready_fd);
 	/* nothing of the caller's but --ready-fd lives on with us (a lock it holds) */
-	for (int fd = 3; fd < 1024; fd++)
-		if (fd != sv.ready_fd)
-			close(fd);
+	close_from(3, sv.ready_fd);
 	if (!sv.log_half)
 		die_usage("--log-max: 0 keeps no log");
 	conf_load(&sv.c, sv.name);
