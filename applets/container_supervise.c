@@ -60,6 +60,7 @@ static struct sv {
 	pid_t child, leader;
 	int ready, stopping, forwarded, killed, killsig, exit;
 	long long stop_at, leader_at;
+	unsigned long long leader_start; /* with the PID, names the leader even once PIDs wrap */
 } sv = { .ready_fd = -1, .logfd = -1, .pipe = -1, .out = -1, .stop_ms = 90000, .log_half = 512 << 10 };
 
 /* The status file, replaced in one rename; not fsync'd (volatile state, and on a /run on
@@ -280,7 +281,8 @@ static void stop_kill(void)
 	char *pl = sv.cg[0] ? xasprintf("%s/payload", sv.cg[0]) : NULL;
 
 	warn_msg("stop: %s: still running after %lld ms: killed", sv.name, sv.stop_ms);
-	if (!(pl && cg_populated(pl) && cg_kill(pl) == 0) && sv.leader)
+	if (!(pl && cg_populated(pl) && cg_kill(pl) == 0) && sv.leader &&
+	    proc_same(sv.leader, sv.leader_start))
 		kill(sv.leader, SIGKILL);
 	free(pl);
 }
@@ -313,6 +315,7 @@ static void read_notify(void)
 		if (!strncmp(l, "X_NSPAWN_LEADER_PID=", 20) && !sv.leader) {
 			sv.leader = (pid_t)strtol(l + 20, NULL, 10);
 			sv.leader_at = now_ms();
+			sv.leader_start = proc_start_time(sv.leader);
 			sv.forwarded &= 1;
 			if (hostnet(1)) {
 				warn_msg("%s: the host side of the network failed: stopping", sv.name);
