@@ -56,6 +56,7 @@ static struct sv {
 	char *dir, *status, *log, *root, *notify, *sd_notify;
 	char *cg[2]; /* where nspawn runs: cgroup2, v1 name=systemd (NULL: not mounted) */
 	int unit, ready_fd, sfd, nsock, pipe, logfd, out;
+	int logstd; /* bit FD: our stdout (1), stderr (2) is the log, moved along when it rotates */
 	long long stop_ms, log_half, logsize;
 	pid_t child, leader;
 	int ready, stopping, forwarded, killed, killsig, exit;
@@ -164,6 +165,9 @@ static int log_data(void)
 		sv.logfd =
 		    open(sv.log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
 		sv.logsize = 0;
+		for (int fd = 1; fd < 3; fd++)
+			if (sv.logfd >= 0 && (sv.logstd >> fd & 1))
+				dup2(sv.logfd, fd);
 	}
 	if (sv.logfd >= 0 && write(sv.logfd, buf, (size_t)n) == n)
 		sv.logsize += n;
@@ -632,10 +636,19 @@ int container_supervise_main(int argc, char **argv)
 	setenv("INSTANCE", sv.name, 1);
 	cgroups(key);
 	{
-		struct stat st;
+		struct stat st, l;
 
 		if (fstat(1, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
 			sv.out = 1;
+		/* nixos-container gives us the log as stdout and stderr: ours from the first line */
+		for (int fd = 1; fd < 3; fd++)
+			if (fstat(fd, &st) == 0 && stat(sv.log, &l) == 0 && st.st_dev == l.st_dev &&
+			    st.st_ino == l.st_ino) {
+				sv.logstd |= 1 << fd;
+				sv.logsize = st.st_size;
+				if (sv.logfd < 0)
+					sv.logfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+			}
 	}
 	/* default first: a signal the caller ignored (a script's `&` ignores SIGINT) would
 	 * never reach the signalfd */
