@@ -385,7 +385,7 @@ static void teardown(void)
 static int run_once(int again)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int p[2], cgfd[2] = { -1, -1 }, status;
+	int p[2], cgfd[2] = { -1, -1 }, status = 0;
 	pid_t pid;
 
 	sv.child = sv.leader = 0;
@@ -395,39 +395,49 @@ static int run_once(int again)
 		if (sv.cg[i] && cg_populated(sv.cg[i]))
 			warn_msg("%s: processes left from before in %s: killed", sv.name, sv.cg[i]);
 	cg_clean();
-	if (again) { /* read again for each start, as container-start does */
+	/* a stale machined registration too: keep container-prestart's one home for it; it
+	 * checks the config too, before we read it again (as container-start does) */
+	if ((status = run_step("container-prestart")))
+		return status == EXIT_CONFIG ? EXIT_CONFIG : EXIT_FAIL;
+	if (again) {
 		netconf_free(&sv.nc);
 		conf_free(&sv.c);
 		conf_load(&sv.c, sv.name);
 		netconf_load(&sv.nc, &sv.c, sv.name);
 	}
-	/* a stale machined registration too: keep container-prestart's one home for it */
-	if (run_step("container-prestart"))
-		return EXIT_FAIL;
+	sv.nsock = p[0] = p[1] = pid = -1;
 	for (int i = 0; i < 2; i++) {
 		char *procs;
 
 		if (!sv.cg[i])
 			continue;
-		if (mkdir_p(sv.cg[i], 0755) < 0)
-			die_sys(EXIT_FAIL, "make cgroup", sv.cg[i]);
+		if (mkdir_p(sv.cg[i], 0755) < 0) {
+			warn_sys("make cgroup", sv.cg[i]);
+			goto out;
+		}
 		procs = xasprintf("%s/cgroup.procs", sv.cg[i]);
 		if ((cgfd[i] = open(procs, O_WRONLY | O_CLOEXEC)) < 0)
-			die_sys(EXIT_FAIL, "open", procs);
+			warn_sys("open", procs);
 		free(procs);
+		if (cgfd[i] < 0)
+			goto out;
 	}
 	memcpy(sa.sun_path + 1, sv.notify + 1, strlen(sv.notify) - 1);
 	if ((sv.nsock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    setsockopt(sv.nsock, SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int)) < 0 ||
 	    bind(sv.nsock, (struct sockaddr *)&sa,
-		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sv.notify))) < 0)
-		die_sys(EXIT_FAIL, "make notify socket", sv.notify);
-	if (pipe2(p, O_CLOEXEC) < 0 || fcntl(p[0], F_SETFL, O_NONBLOCK) < 0)
-		die_sys(EXIT_FAIL, "make log pipe", NULL);
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sv.notify))) < 0) {
+		warn_sys("make notify socket", sv.notify);
+		goto out;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0 || fcntl(p[0], F_SETFL, O_NONBLOCK) < 0) {
+		warn_sys("make log pipe", NULL);
+		goto out;
+	}
 	sig_drain();
 	if (sv.stopping) /* stopped during prestart */
-		pid = -1, errno = ECANCELED;
-	else if ((pid = fork()) == 0) {
+		goto out;
+	if ((pid = fork()) == 0) {
 		char *argv[] = { "container-start", (char *)sv.name, NULL };
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -445,16 +455,20 @@ static int run_once(int again)
 		execv("/proc/self/exe", argv);
 		_exit(EXIT_NOEXEC);
 	}
+	if (pid < 0)
+		warn_sys("start", "container-start");
+out: /* a step failed or a stop came: down again, cleaned up */
 	for (int i = 0; i < 2; i++)
 		if (cgfd[i] >= 0)
 			close(cgfd[i]);
-	close(p[1]);
+	if (p[1] >= 0)
+		close(p[1]);
 	sv.pipe = p[0];
 	if (pid < 0) {
-		if (errno != ECANCELED)
-			warn_sys("start", "container-start");
-		close(sv.nsock);
-		close(sv.pipe);
+		if (sv.nsock >= 0)
+			close(sv.nsock);
+		if (sv.pipe >= 0)
+			close(sv.pipe);
 		sv.pipe = -1;
 		teardown();
 		return -1;
@@ -483,8 +497,16 @@ static int run_once(int again)
 			if (!sv.forwarded && (t < 0 || t > 10))
 				t = 10;
 		}
-		if (poll(f, sv.pipe >= 0 ? 3 : 2, (int)(t < 0 ? -1 : t)) < 0 && errno != EINTR)
-			die_sys(EXIT_FAIL, "poll", NULL);
+		if (poll(f, sv.pipe >= 0 ? 3 : 2, (int)(t < 0 ? -1 : t)) < 0) {
+			if (errno == EINTR)
+				continue;
+			/* nothing to watch it with: it goes, and the cleanup runs */
+			warn_sys("poll", NULL);
+			sv.exit = EXIT_FAIL;
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			break;
+		}
 		if (f[1].revents & POLLIN)
 			read_notify();
 		if (sv.pipe >= 0 && f[2].revents && !log_data()) {
