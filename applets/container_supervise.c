@@ -328,15 +328,17 @@ static void read_notify(void)
 			}
 		} else if (!strncmp(l, "READY=1", 7) && !sv.ready && sv.leader) {
 			sv.ready = 1;
-			if (!sv.stopping)
-				status_write("up");
+			/* after a stop began it is not up: --ready-fd closed without the newline */
 			if (sv.ready_fd >= 0) {
-				if (write(sv.ready_fd, "\n", 1) < 0)
+				if (!sv.stopping && write(sv.ready_fd, "\n", 1) < 0)
 					warn_sys("notify", "--ready-fd");
 				close(sv.ready_fd);
 				sv.ready_fd = -1;
 			}
-			sd_say("READY=1\nSTATUS=Container running.");
+			if (!sv.stopping) {
+				status_write("up");
+				sd_say("READY=1\nSTATUS=Container running.");
+			}
 		} else if (!strncmp(l, "STATUS=", 7)) {
 			char c = *e;
 
