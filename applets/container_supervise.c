@@ -41,7 +41,7 @@ const char container_supervise_usage[] =
 	"  --stop-timeout=SEC   SIGKILL this long after SIGTERM (default 90)\n"
 	"  --log-max=KIB        console log cap (default 1024)\n"
 	"\n"
-	"Exit: 0 stopped or poweroff, 1 a step failed, 2 usage, 3 bad config, else nspawn's.\n";
+	"Exit: 0 stopped or poweroff, 1 a step failed, 2 usage, 3 bad name or config, else nspawn's.\n";
 /* clang-format on */
 
 #define START_BURST 5
@@ -117,7 +117,11 @@ static int run_step(const char *applet_name)
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (null < 0 || dup2(null, 0) < 0)
+			_exit(EXIT_FAIL);
 		child_setup();
 		execv("/proc/self/exe", argv);
 		_exit(EXIT_NOEXEC);
