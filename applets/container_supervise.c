@@ -668,7 +668,7 @@ int container_supervise_main(int argc, char **argv)
 
 		if (fstat(1, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
 			sv.out = 1;
-		/* nixos-container gives us the log as stdout and stderr: ours from the first line */
+		/* nixos-container gives us the log as stderr: kept from its first line on */
 		for (int fd = 1; fd < 3; fd++)
 			if (fstat(fd, &st) == 0 && stat(sv.log, &l) == 0 && st.st_dev == l.st_dev &&
 			    st.st_ino == l.st_ino) {
