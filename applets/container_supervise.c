@@ -15,7 +15,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,7 +41,7 @@ const char container_supervise_usage[] =
 	"  --stop-timeout=SEC   SIGKILL this long after SIGTERM (default 90)\n"
 	"  --log-max=KIB        console log cap (default 1024)\n"
 	"\n"
-	"Exit: 0 stopped or poweroff, 1 a step failed, 2 usage, 3 bad config, else nspawn's.\n";
+	"Exit: 0 stopped or poweroff, 1 a step failed, 2 usage, 3 bad name or config, else nspawn's.\n";
 /* clang-format on */
 
 #define START_BURST 5
@@ -57,10 +56,12 @@ static struct sv {
 	char *dir, *status, *log, *root, *notify, *sd_notify;
 	char *cg[2]; /* where nspawn runs: cgroup2, v1 name=systemd (NULL: not mounted) */
 	int unit, ready_fd, sfd, nsock, pipe, logfd, out;
+	int logstd; /* bit FD: our stdout (1), stderr (2) is the log, moved along when it rotates */
 	long long stop_ms, log_half, logsize;
 	pid_t child, leader;
 	int ready, stopping, forwarded, killed, killsig, exit;
 	long long stop_at, leader_at;
+	unsigned long long leader_start; /* with the PID, names the leader even once PIDs wrap */
 } sv = { .ready_fd = -1, .logfd = -1, .pipe = -1, .out = -1, .stop_ms = 90000, .log_half = 512 << 10 };
 
 /* The status file, replaced in one rename; not fsync'd (volatile state, and on a /run on
@@ -106,9 +107,7 @@ static sigset_t mask;
 static void child_setup(void)
 {
 	sigprocmask(SIG_UNBLOCK, &mask, NULL);
-	if (syscall(436 /* close_range */, 3, ~0U, 0) < 0)
-		for (int fd = 3; fd < 65536; fd++)
-			close(fd);
+	close_from(3, -1);
 }
 
 /* Run APPLET NAME from this binary and wait: its exit code, 128+signal, or -1. */
@@ -118,7 +117,11 @@ static int run_step(const char *applet_name)
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (null < 0 || dup2(null, 0) < 0)
+			_exit(EXIT_FAIL);
 		child_setup();
 		execv("/proc/self/exe", argv);
 		_exit(EXIT_NOEXEC);
@@ -166,6 +169,9 @@ static int log_data(void)
 		sv.logfd =
 		    open(sv.log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
 		sv.logsize = 0;
+		for (int fd = 1; fd < 3; fd++)
+			if (sv.logfd >= 0 && (sv.logstd >> fd & 1))
+				dup2(sv.logfd, fd);
 	}
 	if (sv.logfd >= 0 && write(sv.logfd, buf, (size_t)n) == n)
 		sv.logsize += n;
@@ -237,8 +243,14 @@ static void stop_try(void)
 		return;
 	if (!sv.leader) {
 		/* still container-start: it has nothing running yet, and dies of SIGTERM */
-		if (same_exe(sv.child) && kill(sv.child, SIGTERM) == 0)
-			sv.forwarded = 2; /* again once nspawn names a leader: it may have exec'd */
+		if (same_exe(sv.child)) {
+			if (kill(sv.child, SIGTERM) == 0)
+				sv.forwarded = 2; /* again once nspawn names a leader: it may have exec'd */
+		} else if (now_ms() - sv.stop_at >= CATCH_WAIT_MS) {
+			/* nspawn, and still no leader: it takes a SIGTERM before it has one too */
+			kill(sv.child, SIGTERM);
+			sv.forwarded = 1;
+		}
 		return;
 	}
 	if (!sv.killsig)
@@ -260,13 +272,25 @@ static void stop_begin(void)
 	stop_try();
 }
 
+/* Take the signals that wait in the signalfd: SIGTERM or SIGINT begins a stop. Also before
+ * a fork, so that a stop during prestart or a reboot's cleanup is not missed. */
+static void sig_drain(void)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sv.sfd, &si, sizeof(si)) == sizeof(si))
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			stop_begin();
+}
+
 /* The stop timeout passed: kill the container, then nspawn if it does not go. */
 static void stop_kill(void)
 {
 	char *pl = sv.cg[0] ? xasprintf("%s/payload", sv.cg[0]) : NULL;
 
 	warn_msg("stop: %s: still running after %lld ms: killed", sv.name, sv.stop_ms);
-	if (!(pl && cg_populated(pl) && cg_kill(pl) == 0) && sv.leader)
+	if (!(pl && cg_populated(pl) && cg_kill(pl) == 0) && sv.leader &&
+	    proc_same(sv.leader, sv.leader_start))
 		kill(sv.leader, SIGKILL);
 	free(pl);
 }
@@ -299,6 +323,7 @@ static void read_notify(void)
 		if (!strncmp(l, "X_NSPAWN_LEADER_PID=", 20) && !sv.leader) {
 			sv.leader = (pid_t)strtol(l + 20, NULL, 10);
 			sv.leader_at = now_ms();
+			sv.leader_start = proc_start_time(sv.leader);
 			sv.forwarded &= 1;
 			if (hostnet(1)) {
 				warn_msg("%s: the host side of the network failed: stopping", sv.name);
@@ -307,15 +332,17 @@ static void read_notify(void)
 			}
 		} else if (!strncmp(l, "READY=1", 7) && !sv.ready && sv.leader) {
 			sv.ready = 1;
-			if (!sv.stopping)
-				status_write("up");
+			/* after a stop began it is not up: --ready-fd closed without the newline */
 			if (sv.ready_fd >= 0) {
-				if (write(sv.ready_fd, "\n", 1) < 0)
+				if (!sv.stopping && write(sv.ready_fd, "\n", 1) < 0)
 					warn_sys("notify", "--ready-fd");
 				close(sv.ready_fd);
 				sv.ready_fd = -1;
 			}
-			sd_say("READY=1\nSTATUS=Container running.");
+			if (!sv.stopping) {
+				status_write("up");
+				sd_say("READY=1\nSTATUS=Container running.");
+			}
 		} else if (!strncmp(l, "STATUS=", 7)) {
 			char c = *e;
 
@@ -364,7 +391,7 @@ static void teardown(void)
 static int run_once(int again)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int p[2], cgfd[2] = { -1, -1 }, status;
+	int p[2], cgfd[2] = { -1, -1 }, status = 0;
 	pid_t pid;
 
 	sv.child = sv.leader = 0;
@@ -374,38 +401,49 @@ static int run_once(int again)
 		if (sv.cg[i] && cg_populated(sv.cg[i]))
 			warn_msg("%s: processes left from before in %s: killed", sv.name, sv.cg[i]);
 	cg_clean();
-	if (again) { /* read again for each start, as container-start does */
+	/* a stale machined registration too: keep container-prestart's one home for it; it
+	 * checks the config too, before we read it again (as container-start does) */
+	if ((status = run_step("container-prestart")))
+		return status == EXIT_CONFIG ? EXIT_CONFIG : EXIT_FAIL;
+	if (again) {
 		netconf_free(&sv.nc);
 		conf_free(&sv.c);
 		conf_load(&sv.c, sv.name);
 		netconf_load(&sv.nc, &sv.c, sv.name);
 	}
-	/* a stale machined registration too: keep container-prestart's one home for it */
-	if (run_step("container-prestart"))
-		return EXIT_FAIL;
+	sv.nsock = p[0] = p[1] = pid = -1;
 	for (int i = 0; i < 2; i++) {
 		char *procs;
 
 		if (!sv.cg[i])
 			continue;
-		if (mkdir_p(sv.cg[i], 0755) < 0)
-			die_sys(EXIT_FAIL, "make cgroup", sv.cg[i]);
+		if (mkdir_p(sv.cg[i], 0755) < 0) {
+			warn_sys("make cgroup", sv.cg[i]);
+			goto out;
+		}
 		procs = xasprintf("%s/cgroup.procs", sv.cg[i]);
 		if ((cgfd[i] = open(procs, O_WRONLY | O_CLOEXEC)) < 0)
-			die_sys(EXIT_FAIL, "open", procs);
+			warn_sys("open", procs);
 		free(procs);
+		if (cgfd[i] < 0)
+			goto out;
 	}
 	memcpy(sa.sun_path + 1, sv.notify + 1, strlen(sv.notify) - 1);
 	if ((sv.nsock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    setsockopt(sv.nsock, SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int)) < 0 ||
 	    bind(sv.nsock, (struct sockaddr *)&sa,
-		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sv.notify))) < 0)
-		die_sys(EXIT_FAIL, "make notify socket", sv.notify);
-	if (pipe2(p, O_CLOEXEC) < 0 || fcntl(p[0], F_SETFL, O_NONBLOCK) < 0)
-		die_sys(EXIT_FAIL, "make log pipe", NULL);
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sv.notify))) < 0) {
+		warn_sys("make notify socket", sv.notify);
+		goto out;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0 || fcntl(p[0], F_SETFL, O_NONBLOCK) < 0) {
+		warn_sys("make log pipe", NULL);
+		goto out;
+	}
+	sig_drain();
 	if (sv.stopping) /* stopped during prestart */
-		pid = -1, errno = ECANCELED;
-	else if ((pid = fork()) == 0) {
+		goto out;
+	if ((pid = fork()) == 0) {
 		char *argv[] = { "container-start", (char *)sv.name, NULL };
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -423,16 +461,21 @@ static int run_once(int again)
 		execv("/proc/self/exe", argv);
 		_exit(EXIT_NOEXEC);
 	}
+	if (pid < 0)
+		warn_sys("start", "container-start");
+out: /* a step failed or a stop came: down again, cleaned up */
 	for (int i = 0; i < 2; i++)
 		if (cgfd[i] >= 0)
 			close(cgfd[i]);
-	close(p[1]);
+	if (p[1] >= 0)
+		close(p[1]);
 	sv.pipe = p[0];
 	if (pid < 0) {
-		if (errno != ECANCELED)
-			warn_sys("start", "container-start");
-		close(sv.nsock);
-		close(sv.pipe);
+		if (sv.nsock >= 0)
+			close(sv.nsock);
+		if (sv.pipe >= 0)
+			close(sv.pipe);
+		sv.pipe = -1;
 		teardown();
 		return -1;
 	}
@@ -443,7 +486,6 @@ static int run_once(int again)
 				       { sv.nsock, POLLIN, 0 },
 				       { sv.pipe, POLLIN, 0 } };
 		long long t = -1, now = now_ms();
-		struct signalfd_siginfo si;
 
 		/* the stop timeout: the container killed; KILL_WAIT_MS later, nspawn too */
 		if (sv.stopping && sv.killed < 2) {
@@ -461,21 +503,29 @@ static int run_once(int again)
 			if (!sv.forwarded && (t < 0 || t > 10))
 				t = 10;
 		}
-		if (poll(f, sv.pipe >= 0 ? 3 : 2, (int)(t < 0 ? -1 : t)) < 0 && errno != EINTR)
-			die_sys(EXIT_FAIL, "poll", NULL);
+		if (poll(f, sv.pipe >= 0 ? 3 : 2, (int)(t < 0 ? -1 : t)) < 0) {
+			if (errno == EINTR)
+				continue;
+			/* nothing to watch it with: it goes, and the cleanup runs */
+			warn_sys("poll", NULL);
+			sv.exit = EXIT_FAIL;
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			break;
+		}
 		if (f[1].revents & POLLIN)
 			read_notify();
 		if (sv.pipe >= 0 && f[2].revents && !log_data()) {
 			close(sv.pipe);
 			sv.pipe = -1;
 		}
-		if ((f[0].revents & POLLIN) && read(sv.sfd, &si, sizeof(si)) == sizeof(si) &&
-		    (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT))
-			stop_begin();
+		if (f[0].revents & POLLIN)
+			sig_drain();
 		stop_try();
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			break;
 	}
+	sv.forwarded = 1; /* reaped: a stop from now on has nothing to go to */
 	close(sv.nsock);
 	teardown();
 	/* the container may have held the pipe too: read the rest once it is gone */
@@ -556,6 +606,7 @@ static void cgroups(const char *key)
 
 int container_supervise_main(int argc, char **argv)
 {
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE };
 	long long starts[START_BURST] = { 0 };
 	char *ops[2], *key;
 	int nops = 0, lock, rc, n = 0;
@@ -579,9 +630,7 @@ int container_supervise_main(int argc, char **argv)
 	if (sv.ready_fd >= 0 && fcntl(sv.ready_fd, F_SETFD, FD_CLOEXEC) < 0)
 		die_usage("--ready-fd=%d: not an open descriptor", sv.ready_fd);
 	/* nothing of the caller's but --ready-fd lives on with us (a lock it holds) */
-	for (int fd = 3; fd < 1024; fd++)
-		if (fd != sv.ready_fd)
-			close(fd);
+	close_from(3, sv.ready_fd);
 	if (!sv.log_half)
 		die_usage("--log-max: 0 keeps no log");
 	conf_load(&sv.c, sv.name);
@@ -615,15 +664,27 @@ int container_supervise_main(int argc, char **argv)
 	setenv("INSTANCE", sv.name, 1);
 	cgroups(key);
 	{
-		struct stat st;
+		struct stat st, l;
 
 		if (fstat(1, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
 			sv.out = 1;
+		/* nixos-container gives us the log as stderr: kept from its first line on */
+		for (int fd = 1; fd < 3; fd++)
+			if (fstat(fd, &st) == 0 && stat(sv.log, &l) == 0 && st.st_dev == l.st_dev &&
+			    st.st_ino == l.st_ino) {
+				sv.logstd |= 1 << fd;
+				sv.logsize = st.st_size;
+				if (sv.logfd < 0)
+					sv.logfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+			}
 	}
+	/* default first: a signal the caller ignored (a script's `&` ignores SIGINT) would
+	 * never reach the signalfd */
 	sigemptyset(&mask);
-	for (int s = 1; s < 32; s++)
-		if (s == SIGTERM || s == SIGINT || s == SIGHUP || s == SIGCHLD || s == SIGPIPE)
-			sigaddset(&mask, s);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++) {
+		signal(sigs[i], SIG_DFL);
+		sigaddset(&mask, sigs[i]);
+	}
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	if ((sv.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
 		die_sys(EXIT_FAIL, "signalfd", NULL);
@@ -638,6 +699,7 @@ int container_supervise_main(int argc, char **argv)
 		}
 		starts[n++ % START_BURST] = t;
 		rc = run_once(n > 1);
+		sig_drain(); /* a stop during the cleanup: no restart */
 		if (rc < 0)
 			rc = sv.stopping ? 0 : EXIT_FAIL;
 		else if (sv.exit || sv.stopping)

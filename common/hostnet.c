@@ -6,11 +6,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hostnet.h"
+#include "proc.h"
+#include "task.h"
 
 #define EARLY_NET_TIMEOUT_MS 60000
 
@@ -32,20 +32,23 @@ static int fail(struct nl *nl, const char *step, const char *ifname)
 	return -1;
 }
 
-static int find(struct nl *nl, const char *ifname)
+/* BRIDGE: IFNAME is the host's bridge, not a veth of the container's. */
+static int find(struct nl *nl, const char *ifname, int bridge)
 {
 	int idx = nl_link_index(nl, ifname);
 
 	if (idx < 0)
 		warn_err("find interface", ifname, errno,
-			 errno == ENODEV && !*nl_why(nl) ? "did the container exit at once?" : nl_why(nl));
+			 errno != ENODEV || *nl_why(nl) ? nl_why(nl)
+			 : bridge			? "no such bridge"
+							: "did the container exit at once?");
 	return idx;
 }
 
 /* Set IFNAME up with its host addresses and routes to its local ones. */
 static int configure(struct nl *nl, const char *ifname, const struct ipaddr *a[4])
 {
-	int idx = find(nl, ifname);
+	int idx = find(nl, ifname, 0);
 	char step[96];
 
 	if (idx < 0)
@@ -75,7 +78,7 @@ int hostnet_up(struct nl *nl, const struct netconf *nc)
 				return -1;
 			continue;
 		}
-		if ((idx = find(nl, v->name)) < 0 || (br = find(nl, v->host_bridge)) < 0)
+		if ((idx = find(nl, v->name, 0)) < 0 || (br = find(nl, v->host_bridge, 1)) < 0)
 			return -1;
 		if (nl_link_set_master(nl, idx, br) < 0) {
 			char step[64];
@@ -165,7 +168,7 @@ static noreturn void early_helper(const struct netconf *nc, struct nl *ev, int s
 {
 	const char *names[64];
 	size_t n = hostnet_links(nc, names, 64);
-	struct timespec t0, t;
+	long long t0 = now_ms();
 	struct nl *nl;
 	int rc;
 
@@ -173,17 +176,12 @@ static noreturn void early_helper(const struct netconf *nc, struct nl *ev, int s
 		warn_sys("early network: open netlink socket", NULL);
 		_exit(EXIT_FAIL);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (size_t i = 0; i < n && i < 64;) {
-		long ms;
-
 		if (nl_link_index(nl, names[i]) >= 0) {
 			i++;
 			continue;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-		if (ms >= EARLY_NET_TIMEOUT_MS) {
+		if (now_ms() - t0 >= EARLY_NET_TIMEOUT_MS) {
 			warn_err("early network: wait for interface", names[i], ETIMEDOUT,
 				 "nspawn did not make it; container-poststart will try again");
 			_exit(EXIT_FAIL);
@@ -205,7 +203,7 @@ static noreturn void early_helper(const struct netconf *nc, struct nl *ev, int s
 void hostnet_early(const struct netconf *nc, int booted)
 {
 	struct nl *ev;
-	int start, st;
+	int start;
 	pid_t pid;
 
 	if (!hostnet_links(nc, NULL, 0))
@@ -232,7 +230,7 @@ void hostnet_early(const struct netconf *nc, int booted)
 	if (pid < 0)
 		warn_sys("early network: start helper", NULL);
 	else
-		waitpid(pid, &st, 0);
+		wait_child(pid);
 	if (start >= 0)
 		close(start);
 	nl_close(ev);

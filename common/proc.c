@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -167,4 +168,21 @@ int run_capture(char *const argv[], char **out, int quiet)
 	(*out)[len] = 0;
 	close(p[0]);
 	return wait_child(pid);
+}
+
+static void close_span(unsigned int a, unsigned int b)
+{
+	if (a <= b && syscall(SYS_close_range, a, b, 0) < 0)
+		for (; a <= b && a < 65536; a++) /* a kernel before 5.9 */
+			close((int)a);
+}
+
+void close_from(int from, int keep)
+{
+	if (keep >= from) {
+		if (keep > from)
+			close_span((unsigned int)from, (unsigned int)keep - 1);
+		from = keep + 1;
+	}
+	close_span((unsigned int)from, ~0U);
 }

@@ -33,4 +33,7 @@ int run_wait(char *const argv[], int quiet);
  * 128+signal, or -1 with errno when it could not start. */
 int run_capture(char *const argv[], char **out, int quiet);
 
+/* Close every descriptor from FROM up but KEEP (-1: none), with close_range. */
+void close_from(int from, int keep);
+
 #endif

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../../common/fsutil.h"
@@ -141,7 +140,7 @@ static pid_t launch(const char *applet_name, const char *arg, int err, int ready
 			_exit(EXIT_FAIL);
 		for (int fd = 0; fd < n; fd++)
 			fcntl(fd, F_SETFD, 0);
-		syscall(SYS_close_range, n, ~0U, 0);
+		close_from(n, -1);
 		execve("/proc/self/exe", argv, env);
 		_exit(EXIT_NOEXEC);
 	}

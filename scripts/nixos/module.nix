@@ -67,7 +67,7 @@ let
       # restarts on reboot itself: the module's RestartForceExitStatus=133 never fires.
       ExecStart = lib.mkForce "${bin}/container-supervise";
       NotifyAccess = "main";
-      TimeoutStopSec = "100s";
+      TimeoutStopSec = "110s"; # above the supervisor's worst stop (see container@.service)
       ExecReload = lib.mkForce
         "${bin}/nixos-container run ${name} -- ${reloadPath c}/bin/switch-to-configuration test";
     };
