@@ -428,14 +428,18 @@ static int run_once(int again)
 		if (cgfd[i] < 0)
 			goto out;
 	}
-	memcpy(sa.sun_path + 1, sv.notify + 1, strlen(sv.notify) - 1);
+	/* an abstract name the kernel picks (autobind): none that another process could
+	 * take first */
 	if ((sv.nsock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    setsockopt(sv.nsock, SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int)) < 0 ||
-	    bind(sv.nsock, (struct sockaddr *)&sa,
-		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sv.notify))) < 0) {
-		warn_sys("make notify socket", sv.notify);
+	    bind(sv.nsock, (struct sockaddr *)&sa, sizeof(sa_family_t)) < 0 ||
+	    getsockname(sv.nsock, (struct sockaddr *)&sa, &(socklen_t){ sizeof(sa) }) < 0) {
+		warn_sys("make notify socket", NULL);
 		goto out;
 	}
+	free(sv.notify);
+	sv.notify =
+	    xasprintf("@%.*s", (int)strnlen(sa.sun_path + 1, sizeof(sa.sun_path) - 1), sa.sun_path + 1);
 	if (pipe2(p, O_CLOEXEC) < 0 || fcntl(p[0], F_SETFL, O_NONBLOCK) < 0) {
 		warn_sys("make log pipe", NULL);
 		goto out;
@@ -640,7 +644,6 @@ int container_supervise_main(int argc, char **argv)
 	sv.status = xasprintf("%s/status", sv.dir);
 	sv.log = xasprintf("%s/log", sv.dir);
 	sv.root = xasprintf("%s/root", sv.dir);
-	sv.notify = xasprintf("@ncbox/%s/%d", key, (int)getpid());
 	if (mkdir_p(sv.dir, 0755) < 0)
 		die_sys(EXIT_FAIL, "make run dir", sv.dir);
 	{
