@@ -180,62 +180,6 @@ static int log_data(void)
 	return 1;
 }
 
-/* nspawn's kill signal, from its command line (the last --kill-signal=), as glibc numbers it. */
-static int kill_signal(pid_t pid)
-{
-	static const char names[][5] = { "HUP", "INT",	"QUIT", "",	"", "", "",    "",
-					 "",	"USR1", "",	"USR2", "", "", "TERM" };
-	char path[32], *buf, *v = NULL;
-	size_t len;
-	int sig = 37;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	if (!(buf = read_file(path, 1 << 20, &len)))
-		return sig;
-	for (char *a = buf; a < buf + len; a += strlen(a) + 1)
-		if (!strncmp(a, "--kill-signal=", 14))
-			v = a + 14;
-	if (v) {
-		v += strncmp(v, "SIG", 3) ? 0 : 3;
-		if (!strncmp(v, "RTMIN", 5))
-			sig = 34 + (v[5] == '+' ? atoi(v + 6) : 0);
-		else if (*v >= '1' && *v <= '9')
-			sig = atoi(v);
-		for (int i = 0; i < 15; i++)
-			if (*names[i] && !strcmp(v, names[i]))
-				sig = i + 1;
-	}
-	free(buf);
-	return sig;
-}
-
-/* Whether PID has SIG caught or blocked: only then does PID 1 of a PID namespace keep it. */
-static int takes_signal(pid_t pid, int sig)
-{
-	char path[32], *s, *l;
-	unsigned long long m = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (!(s = read_file(path, 1 << 16, NULL)))
-		return 1; /* gone: nothing to wait for */
-	if ((l = strstr(s, "\nSigBlk:")))
-		m |= strtoull(l + 8, NULL, 16);
-	if ((l = strstr(s, "\nSigCgt:")))
-		m |= strtoull(l + 8, NULL, 16);
-	free(s);
-	return m >> (sig - 1) & 1;
-}
-
-static int same_exe(pid_t pid)
-{
-	char path[32];
-	struct stat a, b;
-
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_ino == b.st_ino &&
-	       a.st_dev == b.st_dev;
-}
-
 /* A stop asked for: pass it on once it can take effect. */
 static void stop_try(void)
 {
@@ -243,7 +187,7 @@ static void stop_try(void)
 		return;
 	if (!sv.leader) {
 		/* still container-start: it has nothing running yet, and dies of SIGTERM */
-		if (same_exe(sv.child)) {
+		if (proc_is_self(sv.child)) {
 			if (kill(sv.child, SIGTERM) == 0)
 				sv.forwarded = 2; /* again once nspawn names a leader: it may have exec'd */
 		} else if (now_ms() - sv.stop_at >= CATCH_WAIT_MS) {
@@ -254,8 +198,9 @@ static void stop_try(void)
 		return;
 	}
 	if (!sv.killsig)
-		sv.killsig = kill_signal(sv.child);
-	if (sv.ready || now_ms() - sv.leader_at >= CATCH_WAIT_MS || takes_signal(sv.leader, sv.killsig)) {
+		sv.killsig = proc_kill_signal(sv.child);
+	if (sv.ready || now_ms() - sv.leader_at >= CATCH_WAIT_MS ||
+	    proc_takes_signal(sv.leader, sv.killsig)) {
 		kill(sv.child, SIGTERM);
 		sv.forwarded = 1;
 	}

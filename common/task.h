@@ -12,6 +12,15 @@ unsigned long long proc_start_time(pid_t pid);
  * waiting for its parent counts as gone). */
 int proc_same(pid_t pid, unsigned long long start);
 
+/* The signal nspawn PID stops its container with: its --kill-signal= (as systemd names
+ * signals, SIGRTMIN 34), else SIGRTMIN+3, 37. */
+int proc_kill_signal(pid_t pid);
+/* Whether PID has SIG caught or blocked: only then does PID 1 of a PID namespace keep it
+ * (a PID that is gone counts as yes: nothing to wait for). */
+int proc_takes_signal(pid_t pid, int sig);
+/* Whether PID runs this very binary. */
+int proc_is_self(pid_t pid);
+
 /* Wait up to MS for PID (started at START) to be gone: 1 when it is, 0 when not. */
 int wait_gone(pid_t pid, unsigned long long start, int ms);
 /* CLOCK_MONOTONIC in milliseconds. */

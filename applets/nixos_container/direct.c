@@ -204,12 +204,7 @@ static int sv_gone(const struct sv *s, int ms)
  * written before it took the lock is someone else's). */
 static int sv_kill(const struct sv *s, int sig)
 {
-	char exe[32];
-	struct stat a, b;
-
-	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)s->pid);
-	if (!*s->state || s->pid <= 0 || stat(exe, &a) < 0 || stat("/proc/self/exe", &b) < 0 ||
-	    a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+	if (!*s->state || s->pid <= 0 || !proc_is_self(s->pid))
 		return -1;
 	return kill(s->pid, sig);
 }
